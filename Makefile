@@ -1,0 +1,34 @@
+# winnow: common tasks. `make train` sets everything up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install train test test-all lint format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+train: install  ## train a model from training/config.toml into models/ and promote it
+	$(BIN)/winnow train
+
+test: install  ## the test suite (slow benchmarks excluded)
+	$(BIN)/pytest
+
+test-all: install  ## the test suite and the slow benchmarks
+	$(BIN)/pytest -m ''
+
+lint: install
+	$(BIN)/ruff check src tests training service
+	$(BIN)/ruff format --check src tests training service
+
+format: install
+	$(BIN)/ruff check --fix src tests training service
+	$(BIN)/ruff format src tests training service
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info

@@ -1,0 +1,283 @@
+"""The ``winnow`` command: a thin shell over the library.
+
+Commands parse arguments, call the library and format its answers. Any
+:class:`~winnow.errors.WinnowError` becomes one ``Error: ...`` line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from winnow.errors import WinnowError
+from winnow.settings import Settings
+
+app = typer.Typer(
+    help="winnow: flag spam in the reader comments of news sites.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+stderr = Console(stderr=True)
+
+ModelsDir = Annotated[
+    Path | None,
+    typer.Option("--models-dir", help="Model folder [default: WINNOW_MODELS_DIR or models/]."),
+]
+ModelVersion = Annotated[
+    str | None, typer.Option("--model", help="Model version to use [default: the promoted one].")
+]
+TextColumn = Annotated[
+    str | None,
+    typer.Option("--text-column", help="Column holding the comment text [default: text]."),
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Report library errors as one line on stderr and exit non-zero."""
+    try:
+        yield
+    except WinnowError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def train(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data",
+            help="Labelled CSV/JSONL/Parquet file (repeatable) [default: the bundled corpus].",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for model versions [default: WINNOW_MODELS_DIR or models/]."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Training configuration [default: training/config.toml]."),
+    ] = None,
+    pages: Annotated[
+        Path | None,
+        typer.Option("--pages", help="Folder of annotated pages [default: the configuration's]."),
+    ] = None,
+    no_promote: Annotated[
+        bool, typer.Option("--no-promote", help="Save the new version without making it current.")
+    ] = False,
+) -> None:
+    """Train, cross-validate and save a new model version (the spam model and, from
+    annotated pages, the page segmenter), then promote it."""
+    from winnow.config import load_config
+    from winnow.training import train as run_training
+
+    settings = Settings()
+    with user_errors():
+        cfg = load_config(config or settings.training_config)
+        result = run_training(
+            cfg, out or settings.models_dir, data, pages, promote_model=not no_promote
+        )
+    _print_metrics(f"Cross-validated metrics of {result.version}", {"training": result.metrics})
+    if "segmenter" in result.metadata:
+        _print_rows(
+            "Page segmenter: comments found, leaving one template out",
+            result.metadata["segmenter"]["leave_one_template_out"],
+        )
+    state = "promoted to current" if result.promoted else "not promoted"
+    stderr.print(f"Saved model {result.version} to {result.path} ({state}).")
+
+
+@app.command()
+def score(
+    input: Annotated[
+        Path | None, typer.Argument(help="CSV, JSONL or Parquet file of comments.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file; format from its extension [default: JSONL on stdout].",
+        ),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Score one comment given here.")
+    ] = None,
+    text_column: TextColumn = None,
+    models_dir: ModelsDir = None,
+    model_version: ModelVersion = None,
+) -> None:
+    """Add spam_probability and label to every row of a file (or score one --text)."""
+    from winnow.registry import load_model
+    from winnow.scoring import score_file
+
+    if (input is None) == (text is None):
+        typer.echo("Error: give either an INPUT file or --text", err=True)
+        raise typer.Exit(2)
+    with user_errors():
+        model = load_model(models_dir or Settings().models_dir, model_version)
+        if text is not None:
+            probability = float(model.predict_proba([text])[0])
+            _print_json(
+                {
+                    "text": text,
+                    "spam_probability": round(probability, 6),
+                    "label": model.predict([text])[0],
+                }
+            )
+            return
+        scored = score_file(model, input, output, text_column)
+    if output is not None:
+        spam = int((scored["label"] == "spam").sum())
+        stderr.print(
+            f"Scored {len(scored)} rows with model {model.version}: {spam} spam -> {output}"
+        )
+
+
+@app.command()
+def evaluate(
+    files: Annotated[list[Path], typer.Argument(help="Labelled CSV/JSONL/Parquet files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+    text_column: TextColumn = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option("--label-column", help="Column holding the label [default: label]."),
+    ] = None,
+    models_dir: ModelsDir = None,
+    model_version: ModelVersion = None,
+) -> None:
+    """Print the current model's metrics on labelled files, per file and overall."""
+    from winnow.corpus import load_labelled
+    from winnow.evaluation import classification_metrics
+    from winnow.registry import load_model
+
+    with user_errors():
+        model = load_model(models_dir or Settings().models_dir, model_version)
+        frames = {str(f): load_labelled(f, text_column, label_column) for f in files}
+    report: dict[str, Any] = {}
+    for name, frame in frames.items():
+        report[name] = classification_metrics(
+            frame["label"], model.predict_proba(frame["text"].tolist()), model.threshold
+        )
+    if len(frames) > 1:
+        labels = [y for frame in frames.values() for y in frame["label"]]
+        texts = [t for frame in frames.values() for t in frame["text"]]
+        report["all"] = classification_metrics(labels, model.predict_proba(texts), model.threshold)
+    if as_json:
+        _print_json({"model_version": model.version, "metrics": report})
+    else:
+        _print_metrics(f"Metrics of model {model.version}", report)
+
+
+@app.command()
+def segment(
+    pages: Annotated[list[Path], typer.Argument(help="Scraped pages: .txt or .html files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print segments as JSON lines.")] = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference", help="The article's own text (a file): its lines are labelled body."
+        ),
+    ] = None,
+    models_dir: ModelsDir = None,
+    model_version: ModelVersion = None,
+) -> None:
+    """Split pages into title, body, boilerplate and comment segments.
+
+    Pages given together that are two scrapes of one article (one with comments,
+    one without) are paired automatically: the twin's article marks the body.
+    """
+    from winnow.pages import read_page
+    from winnow.registry import load_segmenter
+    from winnow.segment import find_references, segment_page
+
+    with user_errors():
+        segmenter = load_segmenter(models_dir or Settings().models_dir, model_version)
+        loaded = [read_page(path) for path in pages]
+        article = read_page(reference).text if reference else None
+        twins = {} if article else find_references(segmenter, loaded)
+        for index, page in enumerate(loaded):
+            found = segment_page(segmenter, page, article or twins.get(index))
+            _print_segments(page.path, found, as_json)
+
+
+def _print_segments(path: str | None, segments: list[Any], as_json: bool) -> None:
+    if as_json:
+        for item in segments:
+            _print_json({"page": path, **item.as_dict()})
+        return
+    typer.echo(f"== {path}")
+    for item in segments:
+        where = (
+            f"{item.line_start}-{item.line_end}"
+            if item.line_start is not None
+            else item.element or ""
+        )
+        first = item.text.split("\n", 1)[0]
+        typer.echo(f"{item.kind:<11} {item.confidence:4.2f} {where:<9} {first[:90]}")
+
+
+@app.command()
+def models(models_dir: ModelsDir = None) -> None:
+    """List trained model versions; the current one is marked with *."""
+    from winnow.registry import current_version, list_versions, read_metadata
+
+    folder = models_dir or Settings().models_dir
+    versions = list_versions(folder)
+    if not versions:
+        typer.echo(f"Error: no trained model in {folder}: train one with `winnow train`", err=True)
+        raise typer.Exit(1)
+    with user_errors():
+        current = current_version(folder)
+    for version in versions:
+        try:
+            metrics = read_metadata(folder / version)["metrics"]
+            summary = f"f1={metrics['f1']:.3f} roc_auc={metrics['roc_auc']:.3f}"
+        except WinnowError as exc:
+            summary = f"unreadable: {exc}"
+        typer.echo(f"{'*' if version == current else ' '} {version}  {summary}")
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+
+
+def _print_metrics(title: str, report: dict[str, dict[str, Any]]) -> None:
+    table = RichTable(title=title)
+    table.add_column("metric")
+    for name in report:
+        table.add_column(name, justify="right")
+    for metric in next(iter(report.values())):
+        table.add_row(metric, *[_cell(report[name][metric]) for name in report])
+    stderr.print(table)
+
+
+def _print_rows(title: str, report: dict[str, dict[str, Any]]) -> None:
+    table = RichTable(title=title)
+    table.add_column("template")
+    columns = list(next(iter(report.values())))
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name, row in report.items():
+        table.add_row(name, *[_cell(row[column]) for column in columns])
+    stderr.print(table)
+
+
+def _cell(value: object) -> str:
+    return "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,43 @@
+"""The exceptions winnow raises.
+
+Every error a user can cause derives from :class:`WinnowError`, so the CLI and
+the service can turn any of them into one clear message without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WinnowError(Exception):
+    """Base class of every error caused by input, configuration or artefacts."""
+
+
+class DataError(WinnowError):
+    """A data file cannot be read: bad format, missing column, malformed row.
+
+    ``location`` is the human description of where ("line 7", "row 12").
+    """
+
+    def __init__(self, path: Path | str, message: str, location: str | None = None) -> None:
+        self.path = str(path)
+        self.location = location
+        self.reason = message
+        where = f"{self.path} {location}" if location else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(WinnowError):
+    """The training configuration file is missing or invalid."""
+
+
+class ModelError(WinnowError):
+    """A model cannot be used."""
+
+
+class ModelNotFoundError(ModelError):
+    """No model has been trained or promoted yet, or the named version is absent."""
+
+
+class ModelIntegrityError(ModelError):
+    """A model artefact is corrupt, tampered with, or built by another library version."""

@@ -1,0 +1,152 @@
+"""Metrics, cross-validation and threshold choice.
+
+The threshold is picked on out-of-fold scores, never on the scores of a model
+that has seen the same comments, so the false-positive rate it promises holds
+for comments the model has not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    f1_score,
+    matthews_corrcoef,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from winnow.corpus import HAM, SPAM
+
+
+def cross_validated_scores(
+    pipeline: Pipeline, texts: Sequence[str], labels: Sequence[int], folds: int, seed: int
+) -> np.ndarray:
+    """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    proba = cross_val_predict(
+        clone(pipeline),
+        np.asarray(texts, dtype=object),
+        np.asarray(labels),
+        cv=splitter,
+        method="predict_proba",
+    )
+    return proba[:, 1]
+
+
+def threshold_for_fpr(labels: Sequence[int], scores: Sequence[float], target_fpr: float) -> float:
+    """The lowest threshold whose false-positive rate on ham stays within ``target_fpr``.
+
+    A comment is spam when its score is at or above the threshold, so the
+    threshold sits just above the highest ham score that must not be flagged.
+    """
+    labels, scores = np.asarray(labels), np.asarray(scores, dtype=float)
+    ham = np.sort(scores[labels == HAM])[::-1]
+    allowed = int(np.floor(target_fpr * len(ham)))
+    if allowed >= len(ham):
+        return float(scores.min())
+    return float(min(np.nextafter(ham[allowed], np.inf), 1.0))
+
+
+def recall_at_fpr(labels: Sequence[int], scores: Sequence[float], target_fpr: float) -> float:
+    """Share of spam caught when at most ``target_fpr`` of ham may be flagged."""
+    labels, scores = np.asarray(labels), np.asarray(scores, dtype=float)
+    threshold = threshold_for_fpr(labels, scores, target_fpr)
+    return float(np.mean(scores[labels == SPAM] >= threshold))
+
+
+def classification_metrics(
+    labels: Sequence[int], scores: Sequence[float], threshold: float
+) -> dict[str, Any]:
+    """Accuracy, precision, recall, F1, MCC, ROC-AUC, PR-AUC and recall at 1 % FPR."""
+    y, s = np.asarray(labels), np.asarray(scores, dtype=float)
+    predicted = (s >= threshold).astype(int)
+    both = len(set(y.tolist())) == 2
+    metrics = {
+        "rows": len(y),
+        "spam": int(y.sum()),
+        "accuracy": accuracy_score(y, predicted),
+        "precision": precision_score(y, predicted, zero_division=0),
+        "recall": recall_score(y, predicted, zero_division=0),
+        "f1": f1_score(y, predicted, zero_division=0),
+        "mcc": matthews_corrcoef(y, predicted) if both else None,
+        "roc_auc": roc_auc_score(y, s) if both else None,
+        "pr_auc": average_precision_score(y, s) if both else None,
+        "recall_at_1pct_fpr": recall_at_fpr(y, s, 0.01) if both else None,
+        "false_positive_rate": float(np.mean(predicted[y == HAM])) if (y == HAM).any() else None,
+        "threshold": threshold,
+    }
+    return {
+        k: (round(float(v), 4) if isinstance(v, float | np.floating) else v)
+        for k, v in metrics.items()
+    }
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 1.0
+
+
+def comment_counts(annotated: Any, segments: Sequence[Any]) -> tuple[int, int, int]:
+    """(true positives, predicted, actual) comment items on one annotated page.
+
+    Text pages count lines; HTML pages count comment units, matched by text.
+    """
+    if annotated.page.is_html:
+        truth = [
+            " ".join(t.split()) for kind, _, t in annotated.element_labels if kind == "comment"
+        ]
+        found = [" ".join(s.text.split()) for s in segments if s.kind == "comment"]
+        hits = sum(any(_same_text(f, t) for t in truth) for f in found)
+        return hits, len(found), len(truth)
+    truth_lines = {i for i, kind in enumerate(annotated.line_kinds()) if kind == "comment"}
+    numbers = [n for n, label in enumerate(annotated.line_labels, start=1) if label is not None]
+    index = {n: i for i, n in enumerate(numbers)}
+    found_lines = {index[n] for s in segments if s.kind == "comment" for n in s.lines}
+    return len(truth_lines & found_lines), len(found_lines), len(truth_lines)
+
+
+def _same_text(a: str, b: str) -> bool:
+    import difflib
+
+    return a == b or difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.9
+
+
+def leave_one_template_out(pages: Sequence[Any], make_segmenter: Any) -> dict[str, dict[str, Any]]:
+    """Comment precision and recall per site template, training on the other templates.
+
+    ``make_segmenter()`` returns an unfitted :class:`~winnow.segment.PageSegmenter`.
+    """
+    from winnow.segment import segment_page
+
+    report: dict[str, dict[str, Any]] = {}
+    totals = np.zeros(3, dtype=int)
+    for template in sorted({p.template for p in pages}):
+        train = [p for p in pages if p.template != template]
+        segmenter = make_segmenter().fit(
+            [p.lines_text for p in train], [p.line_kinds() for p in train]
+        )
+        counts = np.zeros(3, dtype=int)
+        for page in (p for p in pages if p.template == template):
+            counts += comment_counts(page, segment_page(segmenter, page.page))
+        totals += counts
+        report[template] = _precision_recall(counts)
+    report["all"] = _precision_recall(totals)
+    return report
+
+
+def _precision_recall(counts: np.ndarray) -> dict[str, Any]:
+    hits, found, actual = (int(c) for c in counts)
+    return {
+        "precision": _ratio(hits, found),
+        "recall": _ratio(hits, actual),
+        "found": found,
+        "actual": actual,
+    }

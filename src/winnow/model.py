@@ -1,0 +1,87 @@
+"""The spam model: a scikit-learn ``Pipeline`` and the decision threshold chosen for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from winnow.config import ModelConfig
+from winnow.corpus import LABEL_NAMES, SPAM
+from winnow.features import build_features
+from winnow.normalize import TextNormalizer
+
+
+def build_pipeline(params: ModelConfig) -> Pipeline:
+    """Normalisation, n-gram features and logistic regression, in one estimator.
+
+    Cleaning lives inside the pipeline so that serving can never skip or change it.
+    """
+    classifier = LogisticRegression(
+        C=params.C,
+        class_weight=params.class_weight,
+        max_iter=params.max_iter,
+        solver="liblinear",
+    )
+    return Pipeline(
+        [
+            ("normalize", TextNormalizer()),
+            ("features", build_features(params)),
+            ("classifier", classifier),
+        ]
+    )
+
+
+@dataclass
+class SpamModel:
+    """A fitted pipeline with its threshold and metadata, ready to score comments."""
+
+    pipeline: Pipeline
+    threshold: float
+    version: str = "unversioned"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _feature_names: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Spam probability of each text, between 0 and 1."""
+        if len(texts) == 0:
+            return np.zeros(0)
+        spam_column = list(self.pipeline.classes_).index(SPAM)
+        return self.pipeline.predict_proba(list(texts))[:, spam_column]
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """``spam`` or ``ham`` for each text, at the model's threshold."""
+        return [label_for(p, self.threshold) for p in self.predict_proba(texts)]
+
+    def explain(self, text: str, top: int = 5) -> list[dict[str, Any]]:
+        """The n-grams of ``text`` that pushed its score most towards its verdict."""
+        row = self.pipeline[:-1].transform([text]).tocsr()
+        coef = self.pipeline[-1].coef_[0]
+        weights = row.data * coef[row.indices]
+        spam = label_for(self.predict_proba([text])[0], self.threshold) == "spam"
+        order = np.argsort(-weights if spam else weights)[:top]
+        names = self._names()
+        return [
+            _reason(names[row.indices[i]], weights[i])
+            for i in order
+            if (weights[i] > 0) == spam and weights[i] != 0
+        ]
+
+    def _names(self) -> np.ndarray:
+        if self._feature_names is None:
+            self._feature_names = self.pipeline.named_steps["features"].get_feature_names_out()
+        return self._feature_names
+
+
+def _reason(name: str, weight: float) -> dict[str, Any]:
+    kind, _, ngram = name.partition("__")
+    return {"ngram": ngram, "kind": kind.rstrip("s"), "weight": round(float(weight), 4)}
+
+
+def label_for(probability: float, threshold: float) -> str:
+    """The label a probability gets at a threshold (spam at or above it)."""
+    return LABEL_NAMES[int(probability >= threshold)]

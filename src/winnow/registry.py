@@ -1,0 +1,203 @@
+"""Versioned model artefacts under ``models/``: saving, promoting and safe loading.
+
+Layout::
+
+    models/
+      current                    # text file naming the promoted version
+      20261124-081500/
+        model.joblib             # the fitted scikit-learn pipeline
+        segmenter.joblib         # the page segmenter, when pages were part of training
+        metadata.json            # version, data hashes, parameters, threshold, metrics
+        MODEL_CARD.md
+
+A joblib file is a pickle, and unpickling runs code. So nothing is unpickled
+until its SHA-256 matches the metadata and the metadata's scikit-learn version
+matches the running one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+from sklearn.pipeline import Pipeline
+
+from winnow.card import render_model_card
+from winnow.errors import ModelIntegrityError, ModelNotFoundError
+from winnow.model import SpamModel
+
+ARTIFACT_FILE = "model.joblib"
+SEGMENTER_FILE = "segmenter.joblib"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "MODEL_CARD.md"
+CURRENT_FILE = "current"
+FORMAT_VERSION = 1
+VERSION_PATTERN = re.compile(r"^\d{8}-\d{6}(?:-\d+)?$")
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_version(models_dir: Path, now: datetime | None = None) -> str:
+    """A sortable version name from the UTC time, unique within ``models_dir``."""
+    base = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    version, n = base, 1
+    while (models_dir / version).exists():
+        n += 1
+        version = f"{base}-{n}"
+    return version
+
+
+def save_model(artifacts: dict[str, Any], metadata: dict[str, Any], models_dir: Path) -> Path:
+    """Write a new version folder atomically and return its path (not promoted).
+
+    ``artifacts`` maps file names (``model.joblib``, ``segmenter.joblib``) to objects.
+    """
+    models_dir.mkdir(parents=True, exist_ok=True)
+    version = metadata["version"]
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=models_dir))
+    try:
+        hashes = {}
+        for name, obj in artifacts.items():
+            joblib.dump(obj, staging / name, compress=3)
+            hashes[name] = {
+                "sha256": sha256_of(staging / name),
+                "bytes": (staging / name).stat().st_size,
+            }
+        metadata = {**metadata, "format": FORMAT_VERSION, "artifacts": hashes}
+        (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+        (staging / CARD_FILE).write_text(render_model_card(metadata))
+        target = models_dir / version
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def promote(models_dir: Path, version: str) -> None:
+    """Make ``version`` the current model (atomic replace of ``models/current``)."""
+    _check_version_name(version, models_dir)
+    if not (models_dir / version / METADATA_FILE).is_file():
+        raise ModelNotFoundError(f"no model version '{version}' in {models_dir}")
+    pointer = models_dir / f".{CURRENT_FILE}.tmp"
+    pointer.write_text(version + "\n")
+    os.replace(pointer, models_dir / CURRENT_FILE)
+
+
+def current_version(models_dir: Path) -> str:
+    """The promoted version named by ``models/current``."""
+    try:
+        version = (models_dir / CURRENT_FILE).read_text().strip()
+    except FileNotFoundError:
+        raise ModelNotFoundError(
+            f"no trained model in {models_dir}: train one with `winnow train` (or `make train`)"
+        ) from None
+    _check_version_name(version, models_dir)
+    return version
+
+
+def list_versions(models_dir: Path) -> list[str]:
+    """All version folders, oldest first."""
+    if not models_dir.is_dir():
+        return []
+    return sorted(
+        p.name for p in models_dir.iterdir() if p.is_dir() and VERSION_PATTERN.match(p.name)
+    )
+
+
+def _check_version_name(version: str, models_dir: Path) -> None:
+    if not VERSION_PATTERN.match(version):
+        raise ModelIntegrityError(f"{models_dir / CURRENT_FILE}: invalid model version {version!r}")
+
+
+def read_metadata(version_dir: Path) -> dict[str, Any]:
+    """The metadata of a version folder, checked for the fields loading relies on."""
+    path = version_dir / METADATA_FILE
+    if not version_dir.is_dir():
+        raise ModelNotFoundError(f"model version folder {version_dir} does not exist")
+    try:
+        metadata = json.loads(path.read_text())
+        metadata["artifacts"][ARTIFACT_FILE]["sha256"], metadata["threshold"]
+        metadata["library_versions"]["scikit-learn"]
+    except FileNotFoundError:
+        raise ModelIntegrityError(f"{path}: metadata file is missing") from None
+    except (ValueError, KeyError, TypeError):
+        raise ModelIntegrityError(f"{path}: metadata is corrupt or incomplete") from None
+    return metadata
+
+
+def verify_artifact(version_dir: Path, metadata: dict[str, Any], name: str = ARTIFACT_FILE) -> Path:
+    """Check an artefact's hash and library version before anything unpickles it."""
+    artifact = version_dir / name
+    expected = metadata["artifacts"].get(name)
+    if expected is None:
+        raise ModelNotFoundError(
+            f"model {version_dir.name} has no {name}; retrain with "
+            "`winnow train` (the training configuration needs [pages])"
+        )
+    if not artifact.is_file():
+        raise ModelIntegrityError(f"{artifact}: model file is missing")
+    if sha256_of(artifact) != expected["sha256"]:
+        raise ModelIntegrityError(
+            f"{artifact}: SHA-256 does not match {METADATA_FILE}; the file is corrupt or "
+            "was modified. Refusing to load it; retrain with `winnow train`."
+        )
+    trained_with = metadata["library_versions"].get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        raise ModelIntegrityError(
+            f"{artifact}: trained with scikit-learn {trained_with}, but {sklearn.__version__} is "
+            "installed; retrain with `winnow train` or install the matching version."
+        )
+    return artifact
+
+
+def load_model(models_dir: Path | str | None = None, version: str | None = None) -> SpamModel:
+    """Load the current (or the named) model after verifying its artefact.
+
+    ``models_dir`` defaults to the ``WINNOW_MODELS_DIR`` setting (``models``).
+    """
+    version_dir, metadata = _version(models_dir, version)
+    pipeline = _load_verified(version_dir, metadata, ARTIFACT_FILE, Pipeline)
+    return SpamModel(pipeline, float(metadata["threshold"]), version_dir.name, metadata)
+
+
+def load_segmenter(models_dir: Path | str | None = None, version: str | None = None) -> Any:
+    """Load the page segmenter trained with the current (or the named) model."""
+    from winnow.segment import PageSegmenter
+
+    version_dir, metadata = _version(models_dir, version)
+    return _load_verified(version_dir, metadata, SEGMENTER_FILE, PageSegmenter)
+
+
+def _version(models_dir: Path | str | None, version: str | None) -> tuple[Path, dict[str, Any]]:
+    if models_dir is None:
+        from winnow.settings import Settings
+
+        models_dir = Settings().models_dir
+    models_dir = Path(models_dir)
+    version = version or current_version(models_dir)
+    _check_version_name(version, models_dir)
+    return models_dir / version, read_metadata(models_dir / version)
+
+
+def _load_verified(version_dir: Path, metadata: dict[str, Any], name: str, kind: type) -> Any:
+    obj = joblib.load(verify_artifact(version_dir, metadata, name))
+    if not isinstance(obj, kind):
+        raise ModelIntegrityError(f"{version_dir / name}: not a winnow {kind.__name__}")
+    return obj

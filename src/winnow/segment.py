@@ -1,0 +1,430 @@
+"""Page segmentation: which lines of a scraped page are title, body, boilerplate or comment.
+
+Plain text pages carry no markup, so each line is scored by a learned line
+classifier (TF-IDF plus layout and style features), and the scores are decoded
+over the whole page with a Viterbi pass that enforces the page's order: title,
+body and boilerplate come first; once the comment section has begun only
+comments and boilerplate follow, so an article-like paragraph there (a comment
+quoting a report) stays a comment.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from winnow.pages import Page
+
+KINDS = ("title", "body", "boilerplate", "comment")
+TITLE, BODY, BOILERPLATE, COMMENT = range(4)
+# Viterbi states: three before the comment section, two inside it.
+STATE_KINDS = (TITLE, BODY, BOILERPLATE, COMMENT, BOILERPLATE)
+PRE_SECTION, IN_SECTION = (0, 1, 2), (3, 4)
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_FIRST_PERSON = {"i", "i'm", "im", "me", "my", "mine", "i've", "i'd", "myself"}
+_SECOND_PERSON = {"you", "your", "you're", "youre", "u", "ur"}
+_NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%|/+\-–—()]+$")
+_URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
+_BULLET = re.compile(r"^\s*(?:[-•*·▪◦–—]|\d{1,2}[.)])\s+")
+_DATE = re.compile(
+    r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)[a-z]*\.? \d{1,2},? \d{4})\b",
+    re.IGNORECASE,
+)
+_ENGLISH_STOPWORDS = frozenset((
+    "the", "a", "an", "of", "to", "in", "and", "is", "that", "for", "on", "with", "as", "was",
+    "by", "it", "at", "from", "are", "be", "this", "have", "has", "will", "were", "not", "but",
+    "or", "which", "their", "its", "been", "they", "who", "would",
+))  # fmt: skip
+_WORDS, _STOPWORDS = 1, -1  # positions in the style vector
+_QUOTES = "\"“”«»„'‘’"
+
+
+@dataclass
+class PageLine:
+    """A non-blank line of a page with the context the classifier looks at."""
+
+    number: int
+    text: str
+    position: float = 0.0
+    blank_before: bool = False
+    blank_after: bool = False
+    repeats: int = 0
+    style: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    context: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    page_gap: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+
+def page_lines(text: str) -> list[PageLine]:
+    """The page's non-blank lines (1-based numbers), with their layout and context."""
+    raw = text.split("\n")
+    lines = [PageLine(i + 1, line.rstrip("\r")) for i, line in enumerate(raw) if line.strip()]
+    if not lines:
+        return []
+    counts = Counter(_fold(line.text) for line in lines)
+    styles = np.asarray([_style(line.text) for line in lines]).reshape(len(lines), -1)
+    gaps = _page_gaps(styles)
+    for index, line in enumerate(lines):
+        line.position = index / max(len(lines) - 1, 1)
+        line.blank_before = line.number > 1 and not raw[line.number - 2].strip()
+        line.blank_after = line.number < len(raw) and not raw[line.number].strip()
+        line.repeats = counts[_fold(line.text)] - 1
+        line.style = styles[index]
+        line.context = _context(styles, index)
+        line.page_gap = gaps[index]
+    return lines
+
+
+def _page_gaps(styles: np.ndarray) -> np.ndarray:
+    """How far each line is from the page's own prose (its paragraphs of 8+ words)
+    in language and length: comments in another language or register stand out."""
+    if not len(styles):
+        return styles
+    prose = styles[styles[:, _WORDS] >= np.log1p(8)]
+    reference = np.median(prose if len(prose) else styles, axis=0)
+    return np.abs(styles[:, [_STOPWORDS, _WORDS]] - reference[[_STOPWORDS, _WORDS]])
+
+
+def _context(styles: np.ndarray, index: int) -> np.ndarray:
+    """Style of the previous and the next line."""
+    empty = np.zeros(styles.shape[1])
+    previous = styles[index - 1] if index else empty
+    following = styles[index + 1] if index + 1 < len(styles) else empty
+    return np.concatenate([previous, following])
+
+
+def _fold(text: str) -> str:
+    return " ".join(_BULLET.sub("", text).casefold().split())
+
+
+def _style(text: str) -> list[float]:
+    """Style of one line: length, persons, punctuation, quotes, numbers, links, casing."""
+    stripped = text.strip()
+    words = _WORD.findall(stripped.casefold())
+    n_words = max(len(words), 1)
+    capitalised = sum(w[:1].isupper() for w in _WORD.findall(stripped))
+    return [
+        np.log1p(len(stripped)),
+        np.log1p(len(words)),
+        sum(w in _FIRST_PERSON for w in words) / n_words,
+        sum(w in _SECOND_PERSON for w in words) / n_words,
+        min(stripped.count("?"), 3) + min(stripped.count("!"), 3),
+        float(stripped[:1] in _QUOTES),
+        float(any(q in stripped for q in _QUOTES)),
+        float(stripped[-1:] in '.!?"”’)'),
+        float(stripped.endswith((":", "..", "…"))),
+        float(bool(_NUMBERS_ONLY.match(stripped))),
+        float(bool(_URL_ONLY.match(stripped))),
+        capitalised / n_words,
+        sum(c.isupper() for c in stripped) / max(len(stripped), 1),
+        float(bool(_BULLET.match(text))),
+        float(text[:1].isspace()),
+        float(bool(_DATE.search(stripped))),
+        float("|" in stripped or "›" in stripped or "»" in stripped),
+        sum(w in _ENGLISH_STOPWORDS for w in words) / n_words,
+    ]
+
+
+class LayoutFeatures(TransformerMixin, BaseEstimator):
+    """Dense layout and style features of a line and of its neighbours."""
+
+    def fit(self, X: Sequence[PageLine], y: object = None) -> LayoutFeatures:
+        return self
+
+    def transform(self, X: Sequence[PageLine]) -> np.ndarray:
+        rows = [
+            [
+                *line.style,
+                *line.context,
+                *line.page_gap,
+                line.position,
+                float(line.position < 0.1),
+                float(line.position > 0.9),
+                float(line.blank_before),
+                float(line.blank_after),
+                min(line.repeats, 3),
+            ]
+            for line in X
+        ]
+        return np.asarray(rows, dtype=float).reshape(len(X), -1)
+
+
+def line_texts(lines: Sequence[PageLine]) -> list[str]:
+    """The text of each line, for the TF-IDF branch."""
+    return [line.text for line in lines]
+
+
+def build_line_classifier(C: float = 1.0) -> Pipeline:
+    """TF-IDF and layout features into a multinomial logistic regression over KINDS."""
+    words = Pipeline(
+        [
+            ("text", FunctionTransformer(line_texts)),
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20000
+                ),
+            ),
+        ]
+    )
+    layout = Pipeline([("dense", LayoutFeatures()), ("scale", StandardScaler())])
+    return Pipeline(
+        [
+            ("features", FeatureUnion([("words", words), ("layout", layout)])),
+            ("classifier", LogisticRegression(C=C, class_weight="balanced", max_iter=3000)),
+        ]
+    )
+
+
+def viterbi(
+    proba: np.ndarray,
+    enter_penalty: float,
+    switch_penalty: float,
+    quote_weight: np.ndarray | float,
+    forced_body: set[int] | None = None,
+) -> np.ndarray:
+    """Best kind per line under the page-order constraint (see the module docstring).
+
+    ``proba`` is (lines x KINDS) from the line classifier. Inside the comment
+    section a line that reads like article text is a comment quoting one, so
+    the comment state there takes ``quote_weight`` (per line, or one number)
+    of the body probability too.
+    ``forced_body`` lines can only be body. Returns one index into KINDS per line.
+    """
+    n = len(proba)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    emissions = np.log(proba[:, STATE_KINDS] + 1e-9)
+    emissions[:, 3] = np.log(proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9)
+    for i in forced_body or ():
+        emissions[i] = -np.inf
+        emissions[i, BODY] = 0.0
+    transitions = _transitions(enter_penalty, switch_penalty)
+    score = emissions[0] + np.array([0, 0, 0, -enter_penalty, -np.inf])
+    back = np.zeros((n, len(STATE_KINDS)), dtype=int)
+    for i in range(1, n):
+        candidates = score[:, None] + transitions
+        back[i] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + emissions[i]
+    states = np.empty(n, dtype=int)
+    states[-1] = int(score.argmax())
+    for i in range(n - 1, 0, -1):
+        states[i - 1] = back[i, states[i]]
+    return np.asarray(STATE_KINDS)[states]
+
+
+def _transitions(enter_penalty: float, switch_penalty: float) -> np.ndarray:
+    t = np.full((5, 5), -np.inf)
+    for group in (PRE_SECTION, IN_SECTION):
+        for a in group:
+            for b in group:
+                t[a, b] = 0.0 if a == b else -switch_penalty
+    for a in PRE_SECTION:
+        t[a, 3] = -enter_penalty
+    return t
+
+
+def _paragraph_weight(lines: Sequence[PageLine], full: int = 15) -> np.ndarray:
+    """How much a line reads as a paragraph (1 at ``full`` words or more): only
+    paragraphs, not short headline-like lines, can be a comment quoting a text."""
+    return np.asarray([min(len(line.text.split()) / full, 1.0) for line in lines])
+
+
+def aligned_lines(lines: Sequence[PageLine], article: str, min_chars: int = 25) -> set[int]:
+    """Indices of page lines that are, in order, lines of the known article text.
+
+    Matching is monotonic (longest common subsequence of folded lines), so a
+    later comment quoting an article line is not taken for the article itself.
+    """
+    reference = [_fold(line) for line in article.split("\n") if len(_fold(line)) >= min_chars]
+    page = [_fold(line.text) for line in lines]
+    matcher = difflib.SequenceMatcher(a=page, b=reference, autojunk=False)
+    return {
+        block.a + k
+        for block in matcher.get_matching_blocks()
+        for k in range(block.size)
+        if len(page[block.a + k]) >= min_chars
+    }
+
+
+@dataclass
+class Segment:
+    """A run of a page with one kind; comments are one segment per comment unit."""
+
+    kind: str
+    text: str
+    confidence: float
+    line_start: int | None = None
+    line_end: int | None = None
+    element: str | None = None
+    author: str | None = None
+    author_url: str | None = None
+    lines: list[int] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("lines")
+        return {k: v for k, v in data.items() if v is not None}
+
+
+class PageSegmenter(BaseEstimator):
+    """Learns to label page lines from annotated pages; segments text and HTML pages.
+
+    ``fit`` takes a list of page texts and, for each, the list of KINDS of its
+    non-blank lines (in order).
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        enter_penalty: float = 3.0,
+        switch_penalty: float = 1.0,
+        quote_weight: float = 0.5,
+    ):
+        self.C = C
+        self.enter_penalty = enter_penalty
+        self.switch_penalty = switch_penalty
+        self.quote_weight = quote_weight
+
+    def fit(self, pages: Sequence[str], kinds: Sequence[Sequence[str]]) -> PageSegmenter:
+        lines, labels = [], []
+        for text, page_kinds in zip(pages, kinds, strict=True):
+            page = page_lines(text)
+            if len(page) != len(page_kinds):
+                raise ValueError(f"{len(page)} non-blank lines but {len(page_kinds)} labels")
+            lines.extend(page)
+            labels.extend(KINDS.index(k) for k in page_kinds)
+        self.classifier_ = build_line_classifier(self.C).fit(lines, labels)
+        return self
+
+    def line_kinds(
+        self, text: str, article: str | None = None
+    ) -> tuple[list[PageLine], list[str], np.ndarray]:
+        """Decoded kind and its confidence for every non-blank line of a text page."""
+        lines = page_lines(text)
+        if not lines:
+            return [], [], np.zeros(0)
+        proba = self._proba(lines)
+        forced = aligned_lines(lines, article) if article else set()
+        decoded = viterbi(
+            proba,
+            self.enter_penalty,
+            self.switch_penalty,
+            self.quote_weight * _paragraph_weight(lines),
+            forced,
+        )
+        confidence = np.where(
+            [i in forced for i in range(len(lines))], 1.0, proba[np.arange(len(lines)), decoded]
+        )
+        return lines, [KINDS[k] for k in decoded], confidence
+
+    def _proba(self, lines: list[PageLine]) -> np.ndarray:
+        proba = np.zeros((len(lines), len(KINDS)))
+        proba[:, self.classifier_.classes_] = self.classifier_.predict_proba(lines)
+        return proba
+
+    def segment_text(self, text: str, article: str | None = None) -> list[Segment]:
+        """Ordered segments of a plain-text page; ``article`` is its known article text."""
+        lines, kinds, confidence = self.line_kinds(text, article)
+        return group_segments(text, lines, kinds, confidence)
+
+
+def group_segments(
+    text: str, lines: list[PageLine], kinds: list[str], confidence: np.ndarray
+) -> list[Segment]:
+    """Merge runs of one kind into segments, and split comments into comment units.
+
+    Comment units follow the page's own markers: where blank lines or
+    boilerplate (author lines, dates, "Reply") separate comments, a unit is a
+    run of comment lines between markers; where nothing marks the boundaries,
+    each line is its own unit.
+    """
+    marked = _comment_section_has_markers(lines, kinds)
+    segments: list[Segment] = []
+    for line, kind, conf in zip(lines, kinds, confidence, strict=True):
+        last = segments[-1] if segments else None
+        joins = (
+            last is not None
+            and last.kind == kind
+            and (kind != "comment" or (marked and not line.blank_before))
+        )
+        if joins:
+            last.text += "\n" + line.text.strip()
+            last.lines.append(line.number)
+            last.line_end = line.number
+            last.confidence = min(last.confidence, float(conf))
+        else:
+            segments.append(
+                Segment(
+                    kind,
+                    line.text.strip(),
+                    float(conf),
+                    line.number,
+                    line.number,
+                    lines=[line.number],
+                )
+            )
+    return segments
+
+
+def _comment_section_has_markers(lines: list[PageLine], kinds: list[str]) -> bool:
+    if "comment" not in kinds:
+        return False
+    first = kinds.index("comment")
+    section = list(zip(lines[first:], kinds[first:], strict=True))
+    return any(
+        line.blank_before for line, kind in section[1:] if kind == "comment"
+    ) or "boilerplate" in {kind for _, kind in section[:-1]}
+
+
+def segment_page(segmenter: PageSegmenter, page: Page, article: str | None = None) -> list[Segment]:
+    """Segments of a page: HTML by its markup (see :mod:`winnow.extract`), text by lines."""
+    if page.is_html:
+        from winnow.extract import segment_html
+
+        return segment_html(page.text, lambda text: segmenter.segment_text(text, article))
+    return segmenter.segment_text(page.text, article)
+
+
+def _long_lines(text: str, min_chars: int = 25) -> set[str]:
+    folded = (_fold(line.text) for line in page_lines(text))
+    return {line for line in folded if len(line) >= min_chars}
+
+
+def find_references(
+    segmenter: PageSegmenter, pages: Sequence[Page], min_shared: int = 3
+) -> dict[int, str]:
+    """For text pages scraped twice (once with comments, once without), the article text
+    of the twin: page index -> article of the page sharing most of its long lines."""
+    texts = [p.text if not p.is_html else "" for p in pages]
+    folded = [_long_lines(text) for text in texts]
+    references: dict[int, str] = {}
+    for i, own in enumerate(folded):
+        shared = [(len(own & other), j) for j, other in enumerate(folded) if j != i and own]
+        best = max(shared, default=(0, -1))
+        if best[0] >= min_shared:
+            references[i] = _twin_article(segmenter, texts[best[1]])
+    return references
+
+
+def _twin_article(segmenter: PageSegmenter, text: str, min_words: int = 8) -> str:
+    """The article of a twin page: its body lines, and its prose paragraphs even where
+    the segmenter took them for boilerplate; alignment keeps only what both pages share."""
+    lines, kinds, _ = segmenter.line_kinds(text)
+    return "\n".join(
+        line.text
+        for line, kind in zip(lines, kinds, strict=True)
+        if kind == "body" or (kind == "boilerplate" and len(line.text.split()) >= min_words)
+    )

@@ -1,0 +1,192 @@
+"""Training: corpus in, evaluated and versioned model out."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from winnow import __version__
+from winnow.config import TrainingConfig
+from winnow.corpus import load_labelled
+from winnow.errors import DataError
+from winnow.evaluation import (
+    classification_metrics,
+    cross_validated_scores,
+    leave_one_template_out,
+    threshold_for_fpr,
+)
+from winnow.model import build_pipeline
+from winnow.pages import AnnotatedPage, comments_of, load_annotated_pages
+from winnow.registry import (
+    ARTIFACT_FILE,
+    SEGMENTER_FILE,
+    new_version,
+    promote,
+    save_model,
+    sha256_of,
+)
+from winnow.segment import PageSegmenter
+
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib")
+
+
+@dataclass
+class TrainingResult:
+    """What a training run produced."""
+
+    version: str
+    path: Path
+    metadata: dict[str, Any]
+    promoted: bool
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.metadata["metrics"]
+
+
+def train(
+    config: TrainingConfig,
+    models_dir: Path,
+    data_files: list[Path] | None = None,
+    pages_dir: Path | None = None,
+    promote_model: bool = True,
+) -> TrainingResult:
+    """Cross-validate, pick the threshold, fit on all data, save and promote.
+
+    ``data_files`` and ``pages_dir`` replace the configuration's comment files and
+    annotated-pages folder when given. Annotated pages train the page segmenter,
+    and their comments join the spam model's training data.
+    """
+    files = [Path(f) for f in (data_files or config.data.files)]
+    frames = [
+        load_labelled(f, text_column=config.data.text_column, label_column=config.data.label_column)
+        for f in files
+    ]
+    described = [_describe_file(f, frame) for f, frame in zip(files, frames, strict=True)]
+    pages = _annotated_pages(pages_dir or config.pages.folder)
+    if pages:
+        frames.append(_page_comments(pages))
+        described.append(_describe_pages(pages_dir or config.pages.folder, pages, frames[-1]))
+    corpus = pd.concat(frames, ignore_index=True)
+    _check_trainable(corpus, config.evaluation.folds, files)
+    artifacts, threshold, metrics = _fit_spam_model(config, corpus)
+    version = new_version(models_dir)
+    metadata = _metadata(config, version, described, threshold, metrics)
+    if pages:
+        artifacts[SEGMENTER_FILE], metadata["segmenter"] = _fit_segmenter(config, pages)
+    path = save_model(artifacts, metadata, models_dir)
+    if promote_model:
+        promote(models_dir, version)
+    return TrainingResult(version, path, metadata, promote_model)
+
+
+def _fit_spam_model(
+    config: TrainingConfig, corpus: pd.DataFrame
+) -> tuple[dict[str, Any], float, dict[str, Any]]:
+    texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
+    pipeline = build_pipeline(config.model)
+    scores = cross_validated_scores(
+        pipeline, texts, labels, config.evaluation.folds, config.evaluation.seed
+    )
+    threshold = threshold_for_fpr(labels, scores, config.threshold.target_fpr)
+    pipeline.fit(texts, labels)
+    return {ARTIFACT_FILE: pipeline}, threshold, classification_metrics(labels, scores, threshold)
+
+
+def _annotated_pages(folder: Path | None) -> list[AnnotatedPage]:
+    if folder is None:
+        return []
+    if not Path(folder).is_dir():
+        raise DataError(folder, "annotated pages folder not found")
+    return load_annotated_pages(Path(folder))
+
+
+def _page_comments(pages: list[AnnotatedPage]) -> pd.DataFrame:
+    rows = [row for page in pages for row in comments_of(page)]
+    frame = pd.DataFrame(rows, columns=["text", "label", "source", "article"])
+    frame["label"] = (frame["label"] == "spam").astype(int)
+    return frame
+
+
+def _describe_pages(folder: Path, pages: list[AnnotatedPage], comments: pd.DataFrame) -> dict:
+    digest = hashlib.sha256()
+    for page in pages:
+        digest.update(sha256_of(page.path).encode())
+    return {
+        "path": _display_path(Path(folder)),
+        "sha256": digest.hexdigest(),
+        "rows": len(comments),
+        "spam": int(comments["label"].sum()),
+        "pages": len(pages),
+    }
+
+
+def _fit_segmenter(config: TrainingConfig, pages: list[AnnotatedPage]) -> tuple[Any, dict]:
+    params = config.segmenter.model_dump()
+    report = leave_one_template_out(pages, lambda: PageSegmenter(**params))
+    segmenter = PageSegmenter(**params).fit(
+        [p.lines_text for p in pages], [p.line_kinds() for p in pages]
+    )
+    return segmenter, {
+        "pages": len(pages),
+        "templates": sorted({p.template for p in pages}),
+        "parameters": params,
+        "leave_one_template_out": report,
+    }
+
+
+def _check_trainable(corpus: pd.DataFrame, folds: int, files: list[Path]) -> None:
+    counts = corpus["label"].value_counts()
+    if min(counts.get(0, 0), counts.get(1, 0)) < folds:
+        raise DataError(
+            ", ".join(map(str, files)),
+            f"training needs at least {folds} spam and "
+            f"{folds} ham comments (found {counts.get(1, 0)} spam, {counts.get(0, 0)} ham)",
+        )
+
+
+def _metadata(
+    config: TrainingConfig,
+    version: str,
+    data: list[dict[str, Any]],
+    threshold: float,
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "version": version,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "winnow_version": __version__,
+        "library_versions": {
+            "python": platform.python_version(),
+            **{lib: package_version(lib) for lib in LIBRARIES},
+        },
+        "training_data": data,
+        "parameters": config.model.model_dump(mode="json"),
+        "evaluation": {**config.evaluation.model_dump(), **config.threshold.model_dump()},
+        "threshold": threshold,
+        "metrics": metrics,
+    }
+
+
+def _describe_file(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "path": _display_path(path),
+        "sha256": sha256_of(path),
+        "rows": len(frame),
+        "spam": int(frame["label"].sum()),
+    }
+
+
+def _display_path(path: Path) -> str:
+    """The path relative to the working directory when inside it, so metadata stays portable."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())

@@ -1,0 +1,129 @@
+"""Shared fixtures: a tiny in-memory corpus, a model trained on the bundled corpus,
+the real ``winnow`` command, and the shared evaluation material when present."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from winnow.config import EvaluationConfig, ModelConfig, TrainingConfig, load_config
+from winnow.model import SpamModel
+from winnow.registry import load_model, load_segmenter
+from winnow.training import train
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+WINNOW = Path(sys.executable).with_name("winnow")
+
+TINY_SPAM = [
+    "Google is paying $95 an hour for simple home work, start today at easycash-now.com",
+    "I earn $8,000 a month from my laptop, click here www.homeprofit.net",
+    "Invest in bitcoin with Mrs Carter, I got $6,000 in one week, WhatsApp +1 555 0101 2020",
+    "Cheap pills no prescription, order at medsdirect.biz",
+    "Check out my channel and subscribe please!!! new video every day",
+    "Win a free iPhone, claim your gift card now at bit.ly/freephone",
+    "Dr Ozalu brought my lover back with a spell, email him at spellhelp@mail.com",
+    "Great article thanks for sharing, visit our roofing services site roofpros.com",
+    "Hot singles in your area want to chat, see my photos at datenow.xyz",
+    "Best casino bonus 500 free spins, sign up at luckyspins.club",
+    "Lost crypto? Recovery expert got my funds back, contact cyberfix at gmail",
+    "Instant loan no credit check, apply today quickloan.info",
+]
+TINY_HAM = [
+    "The council should fix the potholes on Main Street before the winter.",
+    "Interest rates going up again will hurt first-time buyers.",
+    "Great match last night, the keeper was outstanding.",
+    "I disagree, the minister's plan does nothing for rural schools.",
+    "My rent went up $200 a month this year, wages have not kept up.",
+    "Source: https://www.bbc.co.uk/news/business",
+    "Google paid a big fine in Europe and nothing changed.",
+    "Well said.",
+    "Does anyone know when the new bridge opens?",
+    "The article leaves out that the budget was cut twice.",
+    "What a shambles of a government.",
+    "Der Artikel ist gut recherchiert, danke.",
+]
+
+
+@pytest.fixture
+def tiny_corpus() -> tuple[list[str], list[int]]:
+    texts = TINY_SPAM + TINY_HAM
+    return texts, [1] * len(TINY_SPAM) + [0] * len(TINY_HAM)
+
+
+@pytest.fixture
+def tiny_corpus_file(tmp_path: Path, tiny_corpus) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    texts, labels = tiny_corpus
+    rows = [
+        {"text": t, "label": "spam" if y else "ham"} for t, y in zip(texts, labels, strict=True)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def tiny_config(tiny_corpus_file: Path) -> TrainingConfig:
+    return TrainingConfig(
+        data={"files": [tiny_corpus_file]},
+        model=ModelConfig(char_min_df=1),
+        evaluation=EvaluationConfig(folds=3, seed=0),
+    )
+
+
+@pytest.fixture(scope="session")
+def bundled_config() -> TrainingConfig:
+    return load_config(ROOT / "training" / "config.toml")
+
+
+@pytest.fixture(scope="session")
+def trained_models_dir(tmp_path_factory, bundled_config) -> Path:
+    """A models folder holding one model trained on the bundled corpus (trained once)."""
+    models_dir = tmp_path_factory.mktemp("models")
+    train(bundled_config, models_dir)
+    return models_dir
+
+
+@pytest.fixture(scope="session")
+def bundled_model(trained_models_dir: Path) -> SpamModel:
+    return load_model(trained_models_dir)
+
+
+@pytest.fixture(scope="session")
+def bundled_segmenter(trained_models_dir: Path):
+    return load_segmenter(trained_models_dir)
+
+
+@pytest.fixture
+def models_copy(trained_models_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the trained models folder that a test may damage."""
+    return Path(shutil.copytree(trained_models_dir, tmp_path / "models"))
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"shared evaluation material not found at {SHARED}")
+    return SHARED
+
+
+def run_winnow(
+    *args: str, cwd: Path = ROOT, input: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run the installed ``winnow`` console script, as a user would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WINNOW_")}
+    return subprocess.run(
+        [str(WINNOW), *args],
+        cwd=cwd,
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

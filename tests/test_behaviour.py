@@ -1,0 +1,53 @@
+"""Behavioural tests of the model trained on the bundled corpus.
+
+These texts are not in the corpus; they check what a moderator expects of the
+model, not its fit to the training data.
+"""
+
+import pytest
+
+REWORDED_SPAM = [
+    "Amazon pays me $87 every hour to work from my sofa. Last month I cashed out $14,200!! "
+    "Start here -> homejobs-daily.net",
+    "My neighbour makes $310 a day typing from her kitchen table, honestly life changing, "
+    "see paydayhome.co for details",
+    "Bitcoin trading with Mr. Hollis turned my $400 into $9,000 in ten days. WhatsApp him now",
+    "Subscribe to my channel guys!!! I upload new music every friday, please like and share",
+]
+OBFUSCATED_SPAM = [
+    "Earn $500 daily from home ->  w w w . q u i c k p a y h o m e . c o m",
+    "ｅａｒｎ ｃａｓｈ ｆｒｏｍ ｈｏｍｅ visit easyincome[dot]net today",
+]
+HAM_WITH_LINKS = [
+    "The full court ruling is worth reading: https://www.supremecourt.gov/opinions/opinion.pdf",
+    "Figures are in the ONS release, https://www.ons.gov.uk/economy/inflation",
+]
+HAM_ABOUT_MONEY = [
+    "Teachers here start on $41,000 a year, no wonder the school can't keep staff.",
+    "Google is fined again and the shareholders will not even notice.",
+    "Petrol went up 12 cents a litre in a week, who is checking these prices?",
+]
+
+
+@pytest.mark.parametrize("text", REWORDED_SPAM + OBFUSCATED_SPAM)
+def test_reworded_and_obfuscated_spam_stays_spam(bundled_model, text):
+    assert bundled_model.predict([text]) == ["spam"]
+
+
+@pytest.mark.parametrize("text", HAM_WITH_LINKS + HAM_ABOUT_MONEY)
+def test_ham_with_links_or_money_stays_ham(bundled_model, text):
+    assert bundled_model.predict([text]) == ["ham"]
+
+
+def test_case_and_spacing_do_not_change_the_score(bundled_model):
+    text = "Google is paying $120 an hour from home, visit cashnow.com"
+    variants = [text, text.upper(), "  " + text.replace(" ", "  ") + "\n"]
+    scores = bundled_model.predict_proba(variants)
+    assert max(scores) - min(scores) < 0.02
+
+
+def test_adding_a_spam_link_raises_the_score(bundled_model):
+    base = "Interesting take on the housing market."
+    with_pitch = base + " I make $300 a day from home, visit homecash24.com"
+    low, high = bundled_model.predict_proba([base, with_pitch])
+    assert high > low + 0.3

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from winnow.config import ModelConfig
+from winnow.evaluation import (
+    classification_metrics,
+    cross_validated_scores,
+    recall_at_fpr,
+    threshold_for_fpr,
+)
+from winnow.model import build_pipeline
+
+LABELS = [0] * 10 + [1] * 5
+SCORES = [0.05, 0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.5, 0.7, 0.6, 0.8, 0.9, 0.95, 0.99]
+
+
+def test_threshold_sits_just_above_the_highest_ham_that_must_not_be_flagged():
+    assert threshold_for_fpr(LABELS, SCORES, 0.05) == pytest.approx(0.7)
+    assert threshold_for_fpr(LABELS, SCORES, 0.05) > 0.7
+    # 10 % of 10 ham lets one ham (0.7) through, so the next ham (0.5) bounds it
+    assert 0.5 < threshold_for_fpr(LABELS, SCORES, 0.1) < 0.5001
+
+
+def test_recall_at_fpr():
+    assert recall_at_fpr(LABELS, SCORES, 0.05) == pytest.approx(0.8)  # 0.6 is missed
+    assert recall_at_fpr(LABELS, SCORES, 0.1) == 1.0
+
+
+def test_classification_metrics_at_a_threshold():
+    metrics = classification_metrics(LABELS, SCORES, 0.65)
+    assert metrics["rows"] == 15 and metrics["spam"] == 5
+    assert metrics["precision"] == pytest.approx(0.8)  # 4 spam + 1 ham at or above 0.65
+    assert metrics["recall"] == pytest.approx(0.8)
+    assert metrics["false_positive_rate"] == pytest.approx(0.1)
+    assert metrics["roc_auc"] == pytest.approx(0.98)
+    assert metrics["threshold"] == 0.65
+
+
+def test_metrics_on_one_class_leave_ranking_metrics_empty():
+    metrics = classification_metrics([0, 0, 0], [0.1, 0.2, 0.9], 0.5)
+    assert metrics["roc_auc"] is None and metrics["mcc"] is None
+    assert metrics["false_positive_rate"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_cross_validated_scores_are_out_of_fold_and_repeatable(tiny_corpus):
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1))
+    first = cross_validated_scores(pipeline, texts, labels, folds=3, seed=1)
+    again = cross_validated_scores(pipeline, texts, labels, folds=3, seed=1)
+    assert first.shape == (len(texts),)
+    np.testing.assert_allclose(first, again)
+    assert not hasattr(pipeline[-1], "coef_")  # the pipeline given is not fitted

@@ -1,0 +1,50 @@
+import numpy as np
+from sklearn.base import clone
+
+from winnow.config import ModelConfig
+from winnow.model import SpamModel, build_pipeline, label_for
+
+
+def fitted(tiny_corpus) -> SpamModel:
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1))
+    assert pipeline.fit(texts, labels) is pipeline
+    return SpamModel(pipeline, threshold=0.5)
+
+
+def test_pipeline_follows_the_estimator_contract():
+    pipeline = build_pipeline(ModelConfig(C=3.0))
+    assert clone(pipeline).get_params()["classifier__C"] == 3.0
+    assert not hasattr(pipeline[-1], "coef_")
+
+
+def test_spam_model_scores_and_labels(tiny_corpus):
+    model = fitted(tiny_corpus)
+    texts = [
+        "Google is paying $90 an hour from home, visit cashnow.com",
+        "The council should fix the roads before winter.",
+    ]
+    probabilities = model.predict_proba(texts)
+    assert probabilities[0] > 0.5 > probabilities[1]
+    assert model.predict(texts) == ["spam", "ham"]
+    assert model.predict_proba([]).shape == (0,)
+
+
+def test_explain_names_the_ngrams_behind_a_spam_verdict(tiny_corpus):
+    model = fitted(tiny_corpus)
+    reasons = model.explain("Google is paying $90 an hour, visit cashnow.com", top=3)
+    assert 1 <= len(reasons) <= 3
+    assert all(r["weight"] > 0 and r["kind"] in {"word", "char"} for r in reasons)
+    weights = [r["weight"] for r in reasons]
+    assert weights == sorted(weights, reverse=True)
+
+
+def test_explain_for_ham_gives_ham_evidence(tiny_corpus):
+    model = fitted(tiny_corpus)
+    reasons = model.explain("The council should fix the roads", top=4)
+    assert reasons and all(r["weight"] < 0 for r in reasons)
+
+
+def test_label_for_is_inclusive_at_the_threshold():
+    assert label_for(0.5, 0.5) == "spam"
+    assert label_for(np.nextafter(0.5, 0), 0.5) == "ham"
