@@ -10,6 +10,8 @@ from sklearn.metrics import roc_auc_score
 
 from conftest import run_winnow
 from winnow.corpus import load_labelled
+from winnow.pages import read_page
+from winnow.segment import find_references, segment_page
 
 SEED_WITH_COMMENTS = "001_1278bedb20be550f.txt"
 YOUTUBE_FILES = [
@@ -55,3 +57,32 @@ def test_bundled_model_ranks_youtube_spam_with_roc_auc_above_085(shared_dir, bun
     overall = roc_auc_score(labels, np.asarray(scores))
     print(f"all four files: ROC-AUC {overall:.4f}")
     assert overall >= 0.85
+
+
+def seed_truth(shared_dir):
+    return json.loads((shared_dir / "seeds" / "segments.json").read_text())["pages"]
+
+
+def comment_lines(segments):
+    return sorted(n for s in segments if s.kind == "comment" for n in s.lines)
+
+
+def test_segmenter_finds_exactly_the_seed_comments(shared_dir, bundled_segmenter):
+    for name, lines in seed_truth(shared_dir).items():
+        page = read_page(shared_dir / "seeds" / name)
+        expected = sorted(line["line"] for line in lines if line["kind"] == "comment")
+        assert comment_lines(segment_page(bundled_segmenter, page)) == expected, name
+
+
+def test_reference_article_marks_the_body_of_its_twin(shared_dir, bundled_segmenter):
+    truth = seed_truth(shared_dir)[SEED_WITH_COMMENTS]
+    reference = read_page(shared_dir / "seeds" / "000_22ddb7db1e174ad8.txt")
+    page = read_page(shared_dir / "seeds" / SEED_WITH_COMMENTS)
+    article = find_references(bundled_segmenter, [page, reference])[0]
+    segments = segment_page(bundled_segmenter, page, article)
+    assert comment_lines(segments) == list(range(13, 39))
+    body = sorted(n for s in segments if s.kind == "body" for n in s.lines)
+    expected_body = [line["line"] for line in truth if line["kind"] == "body"]
+    assert body == expected_body and len(body) == 12
+    lines, _, confidence = bundled_segmenter.line_kinds(page.text, article)
+    assert all(c == 1.0 for line, c in zip(lines, confidence, strict=True) if line.number <= 12)

@@ -51,8 +51,11 @@ ARTICLE_SELECTORS = (
 )
 BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "blockquote", "figcaption", "pre", "dd")
 HEADED_BLOCKS = (*BLOCK_TAGS, "h1")
-DUMP_TAGS = (*HEADED_BLOCKS, "td", "dt")
-CONTAINER_TAGS = (*HEADED_BLOCKS, "div", "ul", "ol")
+LAYOUT_TAGS = frozenset((
+    *HEADED_BLOCKS, "h5", "h6", "div", "ul", "ol", "dl", "dt", "article", "section", "header",
+    "footer", "nav", "aside", "main", "form", "table", "thead", "tbody", "tr", "td", "th",
+    "figure", "address", "fieldset", "details", "summary", "hr", "br",
+))  # fmt: skip
 FURNITURE_TAGS = {"nav", "aside", "footer", "form", "header"}
 _FURNITURE_NAMES = re.compile(
     r"comment|breadcrumb|related|similar|share|social|newsletter|promo|sidebar|widget|menu|"
@@ -86,26 +89,39 @@ def visible_text(html: str) -> str:
 
 
 def visible_blocks(tree: HTMLParser) -> list[tuple[Node, str]]:
-    """Each visible text block with the element it comes from, in document order."""
+    """Each visible line of text with the element that holds it, in document order.
+
+    Like a browser's rendered text: block elements start new lines, inline
+    content (text, links, emphasis) flows within a line.
+    """
     root = tree.body or tree.root
-    if root is None:
-        return []
-    blocks = []
-    for node in root.traverse(include_text=False):
-        if node.tag in DUMP_TAGS or _is_leaf_div(node):
-            text = node_text(node)
-            if text and not _inside_block(node):
-                blocks.extend((node, line) for line in text.split("\n"))
+    blocks: list[tuple[Node, str]] = []
+    if root is not None:
+        _collect_lines(root, blocks)
     return blocks
 
 
-def _is_leaf_div(node: Node) -> bool:
-    return (
-        node.tag in ("div", "span", "a")
-        and node.parent is not None
-        and node.parent.tag not in BLOCK_TAGS
-        and not any(child.tag in CONTAINER_TAGS for child in node.iter())
-    )
+def _collect_lines(node: Node, blocks: list[tuple[Node, str]]) -> None:
+    run: list[str] = []
+    for child in node.iter(include_text=True):
+        if child.tag in LAYOUT_TAGS:
+            _flush(node, run, blocks)
+            _collect_lines(child, blocks)
+        else:
+            run.append(
+                child.text(deep=True, separator="")
+                if child.tag != "-text"
+                else child.text_content or ""
+            )
+    _flush(node, run, blocks)
+
+
+def _flush(node: Node, run: list[str], blocks: list[tuple[Node, str]]) -> None:
+    for line in "".join(run).split("\n"):
+        line = " ".join(line.split())
+        if line:
+            blocks.append((node, line))
+    run.clear()
 
 
 def _inside_block(node: Node, stop: Node | None = None) -> bool:

@@ -98,11 +98,12 @@ def _page_gaps(styles: np.ndarray) -> np.ndarray:
 
 
 def _context(styles: np.ndarray, index: int) -> np.ndarray:
-    """Style of the previous and the next line."""
-    empty = np.zeros(styles.shape[1])
-    previous = styles[index - 1] if index else empty
-    following = styles[index + 1] if index + 1 < len(styles) else empty
-    return np.concatenate([previous, following])
+    """Style of the previous and the next line; at the page's edges, the line itself
+    stands in for the missing neighbour, and flags say that it is missing."""
+    first, last = index == 0, index + 1 == len(styles)
+    previous = styles[index] if first else styles[index - 1]
+    following = styles[index] if last else styles[index + 1]
+    return np.concatenate([previous, following, [float(first), float(last)]])
 
 
 def _fold(text: str) -> str:
@@ -288,10 +289,10 @@ class PageSegmenter(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 1.0,
-        enter_penalty: float = 3.0,
+        C: float = 0.3,
+        enter_penalty: float = 8.0,
         switch_penalty: float = 1.0,
-        quote_weight: float = 0.5,
+        quote_weight: float = 0.8,
     ):
         self.C = C
         self.enter_penalty = enter_penalty
