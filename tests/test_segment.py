@@ -76,3 +76,11 @@ def test_kinds_are_the_four_documented_ones():
 @pytest.mark.parametrize("text", ["", "\n\n   \n", "\x0c"])
 def test_empty_pages_have_no_segments(bundled_segmenter, text):
     assert bundled_segmenter.segment_text(text) == []
+
+
+def test_footer_after_the_comments_is_not_a_unit_marker():
+    text = "Body text.\nFirst comment\nSecond comment\nFooter links\n"
+    lines = page_lines(text)
+    kinds = ["body", "comment", "comment", "boilerplate"]
+    segments = group_segments(text, lines, kinds, np.ones(4))
+    assert [s.text for s in segments if s.kind == "comment"] == ["First comment", "Second comment"]

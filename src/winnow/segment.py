@@ -151,8 +151,6 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
                 *line.context,
                 *line.page_gap,
                 line.position,
-                float(line.position < 0.1),
-                float(line.position > 0.9),
                 float(line.blank_before),
                 float(line.blank_after),
                 min(line.repeats, 3),
@@ -381,13 +379,14 @@ def group_segments(
 
 
 def _comment_section_has_markers(lines: list[PageLine], kinds: list[str]) -> bool:
+    """Whether blank lines or boilerplate lines separate the page's comments."""
     if "comment" not in kinds:
         return False
-    first = kinds.index("comment")
-    section = list(zip(lines[first:], kinds[first:], strict=True))
-    return any(
-        line.blank_before for line, kind in section[1:] if kind == "comment"
-    ) or "boilerplate" in {kind for _, kind in section[:-1]}
+    first, last = kinds.index("comment"), len(kinds) - kinds[::-1].index("comment")
+    section = list(zip(lines[first:last], kinds[first:last], strict=True))
+    return any(line.blank_before for line, kind in section[1:] if kind == "comment") or any(
+        kind == "boilerplate" for _, kind in section
+    )
 
 
 def segment_page(segmenter: PageSegmenter, page: Page, article: str | None = None) -> list[Segment]:
