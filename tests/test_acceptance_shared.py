@@ -6,6 +6,7 @@ Skipped with a reason when ``../shared`` is absent, as in a newcomer's clone.
 import json
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from conftest import run_winnow
@@ -86,3 +87,22 @@ def test_reference_article_marks_the_body_of_its_twin(shared_dir, bundled_segmen
     assert body == expected_body and len(body) == 12
     lines, _, confidence = bundled_segmenter.line_kinds(page.text, article)
     assert all(c == 1.0 for line, c in zip(lines, confidence, strict=True) if line.number <= 12)
+
+
+def test_scoring_the_seed_folder_gives_exactly_the_comment_units_of_001(
+    shared_dir, trained_models_dir, tmp_path
+):
+    output = tmp_path / "out.csv"
+    result = run_winnow(
+        "score",
+        str(shared_dir / "seeds"),
+        "-o",
+        str(output),
+        "--models-dir",
+        str(trained_models_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    scored = pd.read_csv(output)
+    assert set(scored["page"]) == {str(shared_dir / "seeds" / SEED_WITH_COMMENTS)}
+    assert scored["line_start"].tolist() == list(range(13, 39))
+    assert scored.loc[scored["label"] == "spam", "line_start"].tolist() == [38]

@@ -77,7 +77,13 @@ def test_score_output_format_follows_the_extension(trained_models_dir, tmp_path,
         ".parquet": pd.read_parquet,
         ".jsonl": lambda p: pd.read_json(p, lines=True),
     }[suffix](output)
-    assert list(frame.columns) == ["author", "comment", "spam_probability", "label"]
+    assert list(frame.columns) == [
+        "author",
+        "comment",
+        "spam_probability",
+        "label",
+        "model_version",
+    ]
     assert frame["author"].tolist() == ["ann", "bot"]
     assert frame["label"].tolist() == ["ham", "spam"]
     assert f"Scored 2 rows with model {current_version(trained_models_dir)}" in result.stderr
@@ -126,6 +132,7 @@ def test_score_bad_input_names_file_and_line(trained_models_dir, tmp_path, name,
         str(source),
         "-o",
         str(tmp_path / "out.csv"),
+        "--strict",
         "--models-dir",
         str(trained_models_dir),
     )
@@ -159,7 +166,7 @@ def test_score_without_a_model(tmp_path):
 def test_score_needs_exactly_one_input(trained_models_dir, tmp_path):
     result = run_winnow("score", "--models-dir", str(trained_models_dir))
     assert result.returncode == 2
-    assert result.stderr.strip() == "Error: give either an INPUT file or --text"
+    assert result.stderr.strip() == "Error: give either INPUT files or --text"
 
 
 def test_evaluate_prints_metrics_per_file_and_overall(

@@ -7,6 +7,7 @@ Commands parse arguments, call the library and format its answers. Any
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from winnow.errors import WinnowError
 from winnow.settings import Settings
@@ -35,7 +47,7 @@ ModelsDir = Annotated[
 ModelVersion = Annotated[
     str | None, typer.Option("--model", help="Model version to use [default: the promoted one].")
 ]
-TextColumn = Annotated[
+TextColumnOption = Annotated[
     str | None,
     typer.Option("--text-column", help="Column holding the comment text [default: text]."),
 ]
@@ -101,56 +113,205 @@ def train(
 
 @app.command()
 def score(
-    input: Annotated[
-        Path | None, typer.Argument(help="CSV, JSONL or Parquet file of comments.")
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Comment tables (CSV/TSV/JSONL/Parquet) and pages (.txt/.html): files, "
+            "directories or glob patterns."
+        ),
     ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "-o",
             "--output",
-            help="Output file; format from its extension [default: JSONL on stdout].",
+            help="Output file (format from its extension) or directory (one file "
+            "per input) [default: JSONL on stdout].",
         ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Output format: csv, tsv, jsonl or parquet.")
     ] = None,
     text: Annotated[
         str | None, typer.Option("--text", help="Score one comment given here.")
     ] = None,
-    text_column: TextColumn = None,
+    text_column: TextColumnOption = None,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Add `reasons`: the n-grams that pushed each score most."),
+    ] = False,
+    only_spam: Annotated[
+        bool, typer.Option("--only-spam", help="Write only rows labelled spam.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all cores].")
+    ] = os.cpu_count() or 1,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=1, help="Rows read and scored at a time.")
+    ] = 10_000,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects", help="Where rows that cannot be scored go [default: OUTPUT.rejects.jsonl]."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first row that cannot be scored.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or dask for a Dask cluster.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Dask scheduler address [default: start a local cluster]."
+        ),
+    ] = None,
     models_dir: ModelsDir = None,
     model_version: ModelVersion = None,
 ) -> None:
-    """Add spam_probability and label to every row of a file (or score one --text)."""
-    from winnow.registry import load_model
-    from winnow.scoring import score_file
+    """Score comments: every row gains spam_probability, label and model_version.
 
-    if (input is None) == (text is None):
-        typer.echo("Error: give either an INPUT file or --text", err=True)
+    Pages are split into segments first and each comment unit becomes a row.
+    Rows that cannot be scored go to the rejects file unless --strict.
+    """
+    from winnow.registry import load_model
+    from winnow.scoring import ScoreOptions
+
+    if (not inputs) == (text is None):
+        typer.echo("Error: give either INPUT files or --text", err=True)
         raise typer.Exit(2)
+    folder = models_dir or Settings().models_dir
     with user_errors():
-        model = load_model(models_dir or Settings().models_dir, model_version)
+        model = load_model(folder, model_version)
         if text is not None:
-            probability = float(model.predict_proba([text])[0])
-            _print_json(
-                {
-                    "text": text,
-                    "spam_probability": round(probability, 6),
-                    "label": model.predict([text])[0],
-                }
-            )
+            _print_json(_score_one(model, text, explain))
             return
-        scored = score_file(model, input, output, text_column)
-    if output is not None:
-        spam = int((scored["label"] == "spam").sum())
-        stderr.print(
-            f"Scored {len(scored)} rows with model {model.version}: {spam} spam -> {output}"
+        options = ScoreOptions(
+            text_column, chunk_rows, jobs, explain, only_spam, strict, fmt, rejects
         )
+        if engine == "dask":
+            summary = _score_with_dask(model, inputs, output, options, scheduler)
+        elif engine == "local":
+            summary = _score_locally(model, folder, inputs, output, options, quiet)
+        else:
+            raise typer.BadParameter("expected local or dask", param_hint="--engine")
+    if not quiet:
+        _print_summary(summary, model.version)
+
+
+def _score_one(model: Any, text: str, explain: bool) -> dict[str, Any]:
+    probability = float(model.predict_proba([text])[0])
+    answer = {
+        "text": text,
+        "spam_probability": round(probability, 6),
+        "label": model.predict([text])[0],
+        "model_version": model.version,
+    }
+    if explain:
+        answer["reasons"] = [r["ngram"] for r in model.explain(text, top=3)]
+    return answer
+
+
+def _score_locally(
+    model: Any, folder: Path, inputs: list[str], output: Path | None, options: Any, quiet: bool
+) -> Any:
+    from winnow.scoring import score_inputs
+
+    segment = _lazy_segmenter(folder, model.version)
+    with _progress(quiet, _cheap_total(inputs)) as advance:
+        return score_inputs(
+            model, inputs, output, options, segment, advance, (str(folder), model.version)
+        )
+
+
+def _lazy_segmenter(folder: Path, version: str) -> Any:
+    """Load the page segmenter only when a page is actually met."""
+    from winnow.registry import load_segmenter
+    from winnow.segment import segment_page
+
+    loaded: list[Any] = []
+
+    def segment(page: Any) -> list[Any]:
+        if not loaded:
+            loaded.append(load_segmenter(folder, version))
+        return segment_page(loaded[0], page)
+
+    return segment
+
+
+def _cheap_total(inputs: list[str]) -> int | None:
+    """The row count when the metadata gives it for free (Parquet inputs only)."""
+    import pyarrow.parquet as pq
+
+    from winnow.sources import expand_inputs
+
+    try:
+        files = expand_inputs(inputs)
+        if all(f.suffix.lower() in (".parquet", ".pq") for f in files):
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    except Exception:  # the scoring run itself reports unreadable inputs
+        return None
+    return None
+
+
+class _RateColumn(ProgressColumn):
+    """Rows per second, once rich has measured it."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed or 0:,.0f} rows/s")
+
+
+@contextmanager
+def _progress(quiet: bool, total: int | None = None) -> Iterator[Any]:
+    """A rows and rows/s progress bar on a terminal; nothing otherwise."""
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        _RateColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("score", total=total)
+        yield lambda rows: bar.advance(task, rows)
+
+
+def _score_with_dask(
+    model: Any, inputs: list[str], output: Path | None, options: Any, scheduler: str | None
+) -> Any:
+    from winnow.distributed import score_with_dask
+
+    if output is None:
+        raise typer.BadParameter("the dask engine writes files: give -o", param_hint="--output")
+    return score_with_dask(model, inputs, output, options, scheduler)
+
+
+def _print_summary(summary: Any, version: str) -> None:
+    where = ", ".join(summary.outputs) or "nothing"
+    typer.echo(
+        f"Scored {summary.rows} rows with model {version}: {summary.spam} spam, "
+        f"{summary.rejected} rejected, {summary.seconds:.1f} s, "
+        f"{summary.rows_per_second:,.0f} rows/s -> {where}",
+        err=True,
+    )
+    if summary.rejects_file:
+        typer.echo(f"Rejected rows: {summary.rejects_file}", err=True)
 
 
 @app.command()
 def evaluate(
     files: Annotated[list[Path], typer.Argument(help="Labelled CSV/JSONL/Parquet files.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
-    text_column: TextColumn = None,
+    text_column: TextColumnOption = None,
     label_column: Annotated[
         str | None,
         typer.Option("--label-column", help="Column holding the label [default: label]."),

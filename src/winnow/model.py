@@ -77,9 +77,23 @@ class SpamModel:
         return self._feature_names
 
 
+MARKER_NAMES = {
+    "zzurl": "<link>",
+    "zzemail": "<e-mail>",
+    "zzphone": "<phone number>",
+    "zzmoney": "<money amount>",
+    "zzrate": "<pay rate>",
+}
+
+
 def _reason(name: str, weight: float) -> dict[str, Any]:
     kind, _, ngram = name.partition("__")
-    return {"ngram": ngram, "kind": kind.rstrip("s"), "weight": round(float(weight), 4)}
+    readable = " ".join(MARKER_NAMES.get(word, word) for word in ngram.split(" ") if word)
+    return {
+        "ngram": readable if kind == "words" else ngram.strip(),
+        "kind": kind.rstrip("s"),
+        "weight": round(float(weight), 4),
+    }
 
 
 def label_for(probability: float, threshold: float) -> str:
