@@ -2,12 +2,14 @@
 
 Generates N comment rows (default 1,000,000) from the bundled corpus (each text
 with one of 97 suffixes, so about 80,000 distinct texts), scores the file with
-the real ``winnow score`` command for ``--jobs 1`` and ``--jobs 2``, and prints
-rows/s and the peak resident memory of the whole process tree (sampled every
-0.1 s from /proc). It then scores every distinct text in one in-memory batch and
-checks that each output row carries exactly that batch's score.
+the real ``winnow score`` command for ``--jobs 1`` and ``--jobs 2`` (and, with
+``--dask``, ``--engine dask`` on a LocalCluster of 2 workers), and prints rows/s and
+the peak resident memory of the whole process tree (sampled every 0.1 s from
+/proc). It then scores every distinct text in one in-memory batch and checks that
+each output row carries exactly that batch's score, and that the Dask output equals
+the local one.
 
-    .venv/bin/python benchmarks/bench_score.py [--rows 1000000] [--models-dir models]
+    .venv/bin/python benchmarks/bench_score.py [--rows 1000000] [--dask] [--models-dir models]
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--models-dir", default=str(ROOT / "models"))
+    parser.add_argument("--dask", action="store_true", help="also run the Dask engine")
     args = parser.parse_args()
     model = load_model(args.models_dir)
     with tempfile.TemporaryDirectory() as tmp:

@@ -176,7 +176,7 @@ def _score_chunks(
         pending: deque[tuple[Chunk, Future]] = deque()
         for chunk in chunks:
             pending.append((chunk, pool.submit(_worker_score, chunk.texts, options.explain)))
-            if len(pending) > 2 * options.jobs:
+            if len(pending) > options.jobs:
                 yield _finish(model, *pending.popleft())
         while pending:
             yield _finish(model, *pending.popleft())
