@@ -103,42 +103,34 @@ def main() -> None:
         make_input(source, args.rows)
         size = source.stat().st_size / 1e6
         print(f"input: {args.rows:,} rows, {size:.0f} MB, model {model.version}")
+        runs = {"jobs=1": ["--jobs", "1"], "jobs=2": ["--jobs", "2"]}
+        if args.dask:
+            runs["dask"] = ["--engine", "dask"]
         outputs = {}
-        for jobs in (1, 2):
-            output = Path(tmp) / f"scored-{jobs}.parquet"
-            elapsed, peak = run(
-                [
-                    str(WINNOW),
-                    "score",
-                    str(source),
-                    "-o",
-                    str(output),
-                    "--quiet",
-                    "--jobs",
-                    str(jobs),
-                    "--models-dir",
-                    args.models_dir,
-                ]
-            )
-            outputs[jobs] = output
+        for name, extra in runs.items():
+            output = Path(tmp) / f"scored-{name}.parquet"
+            command = [str(WINNOW), "score", str(source), "-o", str(output), "--quiet", *extra]
+            elapsed, peak = run([*command, "--models-dir", args.models_dir])
+            outputs[name] = output
             print(
-                f"jobs={jobs}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s, "
+                f"{name}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s, "
                 f"peak RSS {peak / 2**20:,.0f} MiB (process tree)"
             )
         check_against_one_batch(model, outputs)
 
 
-def check_against_one_batch(model, outputs: dict[int, Path]) -> None:
-    scored = {jobs: pd.read_parquet(path) for jobs, path in outputs.items()}
-    distinct = scored[1]["text"].drop_duplicates().tolist()
+def check_against_one_batch(model, outputs: dict[str, Path]) -> None:
+    scored = {name: pd.read_parquet(path) for name, path in outputs.items()}
+    reference = scored["jobs=1"]
+    distinct = reference["text"].drop_duplicates().tolist()
     batch = dict(zip(distinct, model.predict_proba(distinct).round(6), strict=True))
-    for jobs, frame in scored.items():
-        expected = frame["text"].map(batch)
-        same = bool((expected == frame["spam_probability"]).all())
+    for name, frame in scored.items():
+        same = bool((frame["text"].map(batch) == frame["spam_probability"]).all())
         ordered = frame["id"].tolist() == list(range(len(frame)))
+        equal = frame.reset_index(drop=True).equals(reference)
         print(
-            f"jobs={jobs}: {len(frame):,} rows, identical to one in-memory batch: {same}, "
-            f"input order kept: {ordered}"
+            f"{name}: {len(frame):,} rows, identical to one in-memory batch: {same}, "
+            f"input order kept: {ordered}, equal to the jobs=1 output: {equal}"
         )
 
 
