@@ -62,7 +62,6 @@ class PageLine:
     blank_before: bool = False
     blank_after: bool = False
     repeats: int = 0
-    shape_repeats: int = 0
     style: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     context: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     page_gap: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
@@ -75,8 +74,6 @@ def page_lines(text: str) -> list[PageLine]:
     if not lines:
         return []
     counts = Counter(_fold(line.text) for line in lines)
-    shapes = [_shape(line.text) for line in lines]
-    shape_counts = Counter(shapes)
     styles = np.asarray([_style(line.text) for line in lines]).reshape(len(lines), -1)
     gaps = _page_gaps(styles)
     for index, line in enumerate(lines):
@@ -84,25 +81,10 @@ def page_lines(text: str) -> list[PageLine]:
         line.blank_before = line.number > 1 and not raw[line.number - 2].strip()
         line.blank_after = line.number < len(raw) and not raw[line.number].strip()
         line.repeats = counts[_fold(line.text)] - 1
-        line.shape_repeats = shape_counts[shapes[index]] - 1 if shapes[index] else 0
         line.style = styles[index]
         line.context = _context(styles, index)
         line.page_gap = gaps[index]
     return lines
-
-
-_SHAPE_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
-
-
-def _shape(text: str, max_tokens: int = 8) -> str:
-    """The shape of a short line (capitalised word, word, number, punctuation), so
-    that templated lines ("Ann Lee — 3 hours ago", "Like · Reply · 2h") match each
-    other whatever the names and numbers; long lines have no shape."""
-    tokens = _SHAPE_TOKEN.findall(text)
-    if not tokens or len(tokens) > max_tokens:
-        return ""
-    return " ".join("W" if t[0].isupper() else "w" if t[0].isalpha() else "0" if t[0].isdigit()
-                    else t for t in tokens)
 
 
 def _page_gaps(styles: np.ndarray) -> np.ndarray:
@@ -172,9 +154,6 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
                 float(line.blank_before),
                 float(line.blank_after),
                 min(line.repeats, 3),
-                np.log1p(line.shape_repeats),
-                line.style[_WORDS] - line.context[_WORDS],
-                line.style[_WORDS] - line.context[len(line.style) + _WORDS],
             ]
             for line in X
         ]
