@@ -24,6 +24,8 @@ from winnow.scoring import ScoreOptions, Summary, score_texts, with_scores
 from winnow.sinks import EXTENSIONS, TableWriter, is_directory_output, output_format
 from winnow.sources import expand_inputs, is_page
 
+BLOCK_BYTES = 16 * 2**20  # input bytes per partition
+
 
 def score_with_dask(
     model: SpamModel,
@@ -50,6 +52,7 @@ def score_with_dask(
             model_task,
             column,
             options.explain,
+            options.chunk_rows,
             meta=_meta(frame._meta, options.explain),
         )
         if options.only_spam:
@@ -98,14 +101,14 @@ def _read(files: list[str], fmt: str, options: ScoreOptions) -> Any:
     if fmt == "parquet":
         return dd.read_parquet(files)
     if fmt == "jsonl":
-        return dd.read_json(files, lines=True, blocksize=2**26)
+        return dd.read_json(files, lines=True, blocksize=BLOCK_BYTES)
     return dd.read_csv(
         files,
         dtype=str,
         keep_default_na=False,
         na_filter=False,
         sep="\t" if fmt == "tsv" else ",",
-        blocksize=2**26,
+        blocksize=BLOCK_BYTES,
     )
 
 
@@ -131,10 +134,16 @@ def _has_text(values: pd.Series) -> pd.Series:
 
 
 def _score_partition(
-    frame: pd.DataFrame, model: SpamModel, column: str, explain: bool
+    frame: pd.DataFrame, model: SpamModel, column: str, explain: bool, chunk_rows: int
 ) -> pd.DataFrame:
-    texts = frame[column].tolist()
-    return with_scores(frame, model, *score_texts(model, texts, explain))
+    """Score a partition a chunk at a time, so a worker's memory stays bounded."""
+    parts = [
+        with_scores(part, model, *score_texts(model, part[column].tolist(), explain))
+        for part in (frame.iloc[i : i + chunk_rows] for i in range(0, len(frame), chunk_rows))
+    ]
+    return (
+        pd.concat(parts) if parts else with_scores(frame, model, *score_texts(model, [], explain))
+    )
 
 
 def _meta(meta: pd.DataFrame, explain: bool) -> pd.DataFrame:
@@ -167,7 +176,7 @@ def _write(client: Any, scored: Any, destination: Path, fmt: str) -> Summary:
     writer = TableWriter(destination, fmt)
     try:
         parts = scored.to_delayed()
-        window = max(len(client.scheduler_info()["workers"]), 1) * 2
+        window = max(len(client.scheduler_info()["workers"]), 1)
         for start in range(0, len(parts), window):
             for part in client.compute(parts[start : start + window], sync=True):
                 writer.write(part)
