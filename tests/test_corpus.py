@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from winnow.corpus import LabelSpelling, load_corpus, load_labelled, read_table
+from winnow.corpus import LabelSpelling, load_labelled, read_table
 from winnow.errors import DataError
 
 
@@ -155,9 +155,7 @@ def test_unsupported_missing_and_empty_files(tmp_path):
         read_table(write(tmp_path / "bad.parquet", "not parquet"))
 
 
-def test_load_corpus_concatenates(tmp_path):
-    a = write(tmp_path / "a.jsonl", '{"text": "x", "label": "spam"}\n')
-    b = write(tmp_path / "b.csv", "text,label\ny,ham\n")
-    frame = load_corpus([a, b])
-    assert frame["source"].tolist() == ["a", "b"]
-    assert frame["label"].tolist() == [1, 0]
+def test_a_stray_quote_is_an_error_not_a_silent_merge(tmp_path):
+    path = write(tmp_path / "q.csv", 'text,label\n"oops,spam\nb,ham\nc,ham\n')
+    with pytest.raises(DataError, match="malformed CSV"):
+        load_labelled(path)

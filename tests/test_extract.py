@@ -69,3 +69,27 @@ def test_pages_without_comment_markup_fall_back_to_text_segmentation():
     assert segment_html(html, segmenter)[0].text == "Title\nOne.\nTwo"
     assert seen == ["Title\nOne.\nTwo"]
     assert visible_text(html) == "Title\nOne.\nTwo"
+
+
+def test_author_comes_from_the_comment_not_the_byline_or_the_text():
+    html = (
+        '<article><span itemprop="author">Jane Reporter</span><p>Story.</p><p>More.</p>'
+        '</article><ol class="comment-list"><li class="comment"><div class="comment-content">'
+        '<p>Ask <span class="username">@bob</span> about it</p></div></li></ol>'
+    )
+    (comment,) = [s for s in segment_html(html, no_text_segmenter) if s.kind == "comment"]
+    assert comment.author is None
+
+
+def test_a_page_wide_form_does_not_hide_the_comments():
+    html = (
+        '<form id="aspnetForm"><div class="comment"><span class="author">Kim</span>'
+        '<div class="comment-text">Good read</div></div></form>'
+    )
+    (comment,) = segment_html(html, no_text_segmenter)
+    assert (comment.text, comment.author) == ("Good read", "Kim")
+
+
+def test_source_line_breaks_are_not_rendered_line_breaks():
+    html = "<body><p>One sentence wrapped\nin the source.</p><p>Two<br>lines</p></body>"
+    assert visible_text(html) == "One sentence wrapped in the source.\nTwo\nlines"

@@ -85,7 +85,9 @@ def test_no_model_yet(tmp_path):
 def test_current_pointer_cannot_escape_the_models_folder(trained):
     models, _ = trained
     (models / CURRENT_FILE).write_text("../../etc\n")
-    with pytest.raises(ModelIntegrityError, match=re.escape("invalid model version '../../etc'")):
+    with pytest.raises(
+        ModelIntegrityError, match=re.escape("current: invalid model version '../../etc'")
+    ):
         load_model(models)
 
 

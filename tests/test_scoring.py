@@ -147,3 +147,47 @@ def test_two_jobs_give_the_same_rows_in_the_same_order(trained_models_dir, tmp_p
         outputs.append(pd.read_csv(output))
     pd.testing.assert_frame_equal(outputs[0], outputs[1])
     assert outputs[0]["i"].tolist() == list(range(120))
+
+
+def test_parquet_output_survives_a_first_chunk_of_nulls(bundled_model, tmp_path):
+    source = tmp_path / "in.jsonl"
+    rows = [{"text": HAM, "author": None}] * 2 + [{"text": SPAM, "author": "bot"}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    output = tmp_path / "out.parquet"
+    score_inputs(bundled_model, [str(source)], output, ScoreOptions(chunk_rows=2))
+    authors = pd.read_parquet(output)["author"]
+    assert authors.isna().tolist() == [True, True, False] and authors.iloc[2] == "bot"
+
+
+def test_an_input_with_no_scorable_rows_does_not_decide_the_columns(bundled_model, tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": 1, "text": ""}) + "\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": 2, "text": HAM}) + "\n")
+    output = tmp_path / "out.csv"
+    score_inputs(
+        bundled_model,
+        [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")],
+        output,
+        ScoreOptions(),
+    )
+    assert pd.read_csv(output)[["id", "text", "label"]].values.tolist() == [[2, HAM, "ham"]]
+
+
+def test_timestamps_are_written_to_jsonl_as_iso_8601(bundled_model, tmp_path):
+    source = tmp_path / "in.parquet"
+    pd.DataFrame({"text": [HAM], "at": [pd.Timestamp("2026-11-24 08:00")]}).to_parquet(source)
+    output = tmp_path / "out.jsonl"
+    score_inputs(bundled_model, [str(source)], output, ScoreOptions())
+    assert json.loads(output.read_text())["at"] == "2026-11-24T08:00:00"
+
+
+def test_a_failed_run_leaves_no_partial_output(bundled_model, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"text": HAM}) + "\n" + "{broken\n")
+    output = tmp_path / "out.csv"
+    output.write_text("an earlier result\n")
+    with pytest.raises(DataError):
+        score_inputs(bundled_model, [str(source)], output, ScoreOptions(strict=True, chunk_rows=1))
+    assert output.read_text() == "an earlier result\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["in.jsonl", "out.csv"] or sorted(
+        p.name for p in tmp_path.iterdir()
+    ) == ["in.jsonl", "out.csv"]

@@ -144,8 +144,9 @@ def score(
         bool, typer.Option("--only-spam", help="Write only rows labelled spam.")
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all cores].")
-    ] = os.cpu_count() or 1,
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all usable cores]."),
+    ] = None,
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", min=1, help="Rows read and scored at a time.")
     ] = 10_000,
@@ -190,6 +191,7 @@ def score(
         if text is not None:
             _print_json(_score_one(model, text, explain))
             return
+        jobs = jobs or len(os.sched_getaffinity(0))
         options = ScoreOptions(
             text_column, chunk_rows, jobs, explain, only_spam, strict, fmt, rejects
         )
@@ -400,8 +402,11 @@ def models(models_dir: ModelsDir = None) -> None:
     if not versions:
         typer.echo(f"Error: no trained model in {folder}: train one with `winnow train`", err=True)
         raise typer.Exit(1)
-    with user_errors():
+    try:
         current = current_version(folder)
+    except WinnowError:
+        current = None
+        typer.echo("No version is promoted; use one with --model VERSION.", err=True)
     for version in versions:
         try:
             metrics = read_metadata(folder / version)["metrics"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +104,9 @@ def _read_jsonl(path: Path, text: str) -> Table:
 
 
 def _read_csv(path: Path, text: str, fmt: str) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if fmt == "tsv" else ",")
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter="\t" if fmt == "tsv" else ",", strict=True
+    )
     try:
         header = next(reader)
     except StopIteration:
@@ -256,11 +258,3 @@ def _with_optional_columns(frame: pd.DataFrame, table: Table, youtube: bool) -> 
         if column in table.frame.columns:
             frame[name] = table.frame[column].tolist()
     return frame
-
-
-def load_corpus(paths: Iterable[Path | str], **options: object) -> pd.DataFrame:
-    """Read and concatenate several labelled files (see :func:`load_labelled`)."""
-    frames = [load_labelled(path, **options) for path in paths]
-    if not frames:
-        raise DataError("<none>", "no training data files given")
-    return pd.concat(frames, ignore_index=True)

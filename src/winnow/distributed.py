@@ -40,6 +40,11 @@ def score_with_dask(
         import dask.dataframe as dd  # noqa: F401 - checks the extra is installed
     except ImportError:
         raise WinnowError("the dask engine needs Dask: pip install 'winnow[dask]'") from None
+    if options.strict or options.rejects is not None:
+        raise WinnowError(
+            "--strict and --rejects are options of the local engine; the dask "
+            "engine skips rows without text and counts them as rejected"
+        )
     started = time.perf_counter()
     files, fmt = _table_inputs(inputs)
     with _client(scheduler) as client:
@@ -108,7 +113,7 @@ def _read(files: list[str], fmt: str, options: ScoreOptions) -> Any:
         keep_default_na=False,
         na_filter=False,
         sep="\t" if fmt == "tsv" else ",",
-        blocksize=BLOCK_BYTES,
+        blocksize=None,  # one partition per file: a quoted newline never straddles a block
     )
 
 
@@ -173,7 +178,7 @@ def _write(client: Any, scored: Any, destination: Path, fmt: str) -> Summary:
         summary.rows, summary.spam = int(counts.sum()), int(counts.get("spam", 0))
         summary.outputs = [str(destination)]
         return summary
-    writer = TableWriter(destination, fmt)
+    writer, success = TableWriter(destination, fmt), False
     try:
         parts = scored.to_delayed()
         window = max(len(client.scheduler_info()["workers"]), 1)
@@ -182,7 +187,8 @@ def _write(client: Any, scored: Any, destination: Path, fmt: str) -> Summary:
                 writer.write(part)
                 summary.rows += len(part)
                 summary.spam += int((part["label"] == "spam").sum())
+        success = True
     finally:
-        writer.close()
+        writer.close(success)
     summary.outputs = [str(destination)]
     return summary

@@ -19,6 +19,10 @@ from selectolax.lexbor import LexborNode as Node
 from winnow.segment import Segment
 
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+LINE_BREAK = "\ue000"  # stands for <br> while source newlines are collapsed like spaces
+_COMMENT_FORM = re.compile(r"comment|reply|respond", re.IGNORECASE)
+_BOX_CLASSES = {"comment", "comment-body", "comment-item", "post", "message", "reply", "review"}
+_BOX_ID = re.compile(r"\A(?:comment|post|c|p|msg)[-_]?\d+\Z", re.IGNORECASE)
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "head")
 CONTENT_SELECTORS = (
     '[itemprop="comment"] [itemprop="text"]',
@@ -66,7 +70,7 @@ _FURNITURE_NAMES = re.compile(
 
 def parse(html: str) -> HTMLParser:
     """Parse a page with line breaks kept and invisible elements removed."""
-    tree = HTMLParser(_BR.sub("\n", html))
+    tree = HTMLParser(_BR.sub(LINE_BREAK, html))
     tree.strip_tags(list(DROP_TAGS))
     return tree
 
@@ -79,8 +83,13 @@ def node_text(node: Node) -> str:
         if b.tag in BLOCK_TAGS and b.mem_id != node.mem_id and not _inside_block(b, node)
     ]
     pieces = [b.text(separator="") for b in blocks] or [node.text(separator="")]
-    lines = [" ".join(line.split()) for piece in pieces for line in piece.split("\n")]
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for piece in pieces for line in _rendered_lines(piece))
+
+
+def _rendered_lines(text: str) -> list[str]:
+    """Lines as a browser shows them: breaks only at <br>, other whitespace collapsed."""
+    lines = (" ".join(part.split()) for part in text.split(LINE_BREAK))
+    return [line for line in lines if line]
 
 
 def visible_text(html: str) -> str:
@@ -117,10 +126,7 @@ def _collect_lines(node: Node, blocks: list[tuple[Node, str]]) -> None:
 
 
 def _flush(node: Node, run: list[str], blocks: list[tuple[Node, str]]) -> None:
-    for line in "".join(run).split("\n"):
-        line = " ".join(line.split())
-        if line:
-            blocks.append((node, line))
+    blocks.extend((node, line) for line in _rendered_lines("".join(run)))
     run.clear()
 
 
@@ -147,7 +153,11 @@ def comment_nodes(tree: HTMLParser) -> list[Node]:
 
 
 def _is_article_or_form(node: Node) -> bool:
-    return node.tag == "form" or node.attributes.get("itemprop") == "articleBody"
+    """The article body, or a comment form (not a page-wide form such as ASP.NET's)."""
+    if node.tag == "form":
+        names = f"{node.attributes.get('id') or ''} {node.attributes.get('class') or ''}"
+        return bool(_COMMENT_FORM.search(names))
+    return node.attributes.get("itemprop") == "articleBody"
 
 
 def _select(tree: HTMLParser, selectors: tuple[str, ...]) -> list[Node]:
@@ -195,16 +205,44 @@ def element_path(node: Node) -> str:
 
 
 def comment_author(node: Node) -> tuple[str | None, str | None]:
-    """The author name and URL shown with a comment, looked up in its enclosing comment."""
-    for ancestor in _ancestors(node)[:6]:
-        for selector in AUTHOR_SELECTORS:
-            found = ancestor.css_first(selector)
-            if found is not None and found.mem_id != node.mem_id and found.text(strip=True):
+    """The author name and URL shown with a comment: looked up only inside the comment's
+    own container, never inside the comment text or in a reply nested within it."""
+    container = _comment_container(node)
+    if container is None:
+        return None, None
+    for selector in AUTHOR_SELECTORS:
+        for found in container.css(selector):
+            if found.text(strip=True) and _belongs_to(found, container, node):
                 link = found if found.tag == "a" else found.css_first("a[href]")
                 href = link.attributes.get("href") if link is not None else None
                 url = href if href and href.startswith(("http://", "https://")) else None
                 return " ".join(found.text(strip=True).split()), url
     return None, None
+
+
+def _is_comment_box(node: Node) -> bool:
+    """An element that wraps one comment with its author line and actions."""
+    classes = set((node.attributes.get("class") or "").lower().split())
+    return (
+        node.attributes.get("itemprop") == "comment"
+        or node.tag in ("li", "article")
+        or bool(classes & _BOX_CLASSES)
+        or bool(_BOX_ID.match(node.attributes.get("id") or ""))
+    )
+
+
+def _comment_container(node: Node) -> Node | None:
+    return next((a for a in _ancestors(node)[:6] if _is_comment_box(a)), None)
+
+
+def _belongs_to(found: Node, container: Node, comment: Node) -> bool:
+    """Whether an author element sits in this comment's own container, outside its text."""
+    for ancestor in [found, *_ancestors(found)]:
+        if ancestor.mem_id == container.mem_id:
+            return True
+        if ancestor.mem_id == comment.mem_id or _is_comment_box(ancestor):
+            return False
+    return False
 
 
 def segment_html(html: str, segment_text: Callable[[str], list[Segment]]) -> list[Segment]:

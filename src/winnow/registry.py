@@ -18,6 +18,7 @@ matches the running one.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -41,7 +42,7 @@ METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 CURRENT_FILE = "current"
 FORMAT_VERSION = 1
-VERSION_PATTERN = re.compile(r"^\d{8}-\d{6}(?:-\d+)?$")
+VERSION_PATTERN = re.compile(r"\A\d{8}-\d{6}(?:-\d+)?\Z")
 
 
 def sha256_of(path: Path) -> str:
@@ -92,7 +93,7 @@ def save_model(artifacts: dict[str, Any], metadata: dict[str, Any], models_dir: 
 
 def promote(models_dir: Path, version: str) -> None:
     """Make ``version`` the current model (atomic replace of ``models/current``)."""
-    _check_version_name(version, models_dir)
+    _check_version_name(version, "promote")
     if not (models_dir / version / METADATA_FILE).is_file():
         raise ModelNotFoundError(f"no model version '{version}' in {models_dir}")
     pointer = models_dir / f".{CURRENT_FILE}.tmp"
@@ -108,7 +109,7 @@ def current_version(models_dir: Path) -> str:
         raise ModelNotFoundError(
             f"no trained model in {models_dir}: train one with `winnow train` (or `make train`)"
         ) from None
-    _check_version_name(version, models_dir)
+    _check_version_name(version, models_dir / CURRENT_FILE)
     return version
 
 
@@ -121,9 +122,12 @@ def list_versions(models_dir: Path) -> list[str]:
     )
 
 
-def _check_version_name(version: str, models_dir: Path) -> None:
+def _check_version_name(version: str, source: Path | str) -> None:
+    """Refuse names that are not versions (and so cannot point outside ``models/``)."""
     if not VERSION_PATTERN.match(version):
-        raise ModelIntegrityError(f"{models_dir / CURRENT_FILE}: invalid model version {version!r}")
+        raise ModelIntegrityError(
+            f"{source}: invalid model version {version!r} (expected a name like 20261124-081500)"
+        )
 
 
 def read_metadata(version_dir: Path) -> dict[str, Any]:
@@ -142,8 +146,10 @@ def read_metadata(version_dir: Path) -> dict[str, Any]:
     return metadata
 
 
-def verify_artifact(version_dir: Path, metadata: dict[str, Any], name: str = ARTIFACT_FILE) -> Path:
-    """Check an artefact's hash and library version before anything unpickles it."""
+def verify_artifact(
+    version_dir: Path, metadata: dict[str, Any], name: str = ARTIFACT_FILE
+) -> bytes:
+    """An artefact's bytes, once its hash and library version are checked."""
     artifact = version_dir / name
     expected = metadata["artifacts"].get(name)
     if expected is None:
@@ -153,7 +159,8 @@ def verify_artifact(version_dir: Path, metadata: dict[str, Any], name: str = ART
         )
     if not artifact.is_file():
         raise ModelIntegrityError(f"{artifact}: model file is missing")
-    if sha256_of(artifact) != expected["sha256"]:
+    data = artifact.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected["sha256"]:
         raise ModelIntegrityError(
             f"{artifact}: SHA-256 does not match {METADATA_FILE}; the file is corrupt or "
             "was modified. Refusing to load it; retrain with `winnow train`."
@@ -164,7 +171,7 @@ def verify_artifact(version_dir: Path, metadata: dict[str, Any], name: str = ART
             f"{artifact}: trained with scikit-learn {trained_with}, but {sklearn.__version__} is "
             "installed; retrain with `winnow train` or install the matching version."
         )
-    return artifact
+    return data
 
 
 def load_model(models_dir: Path | str | None = None, version: str | None = None) -> SpamModel:
@@ -191,13 +198,18 @@ def _version(models_dir: Path | str | None, version: str | None) -> tuple[Path, 
 
         models_dir = Settings().models_dir
     models_dir = Path(models_dir)
-    version = version or current_version(models_dir)
-    _check_version_name(version, models_dir)
+    if version is None:
+        version = current_version(models_dir)
+    else:
+        _check_version_name(version, "--model")
     return models_dir / version, read_metadata(models_dir / version)
 
 
 def _load_verified(version_dir: Path, metadata: dict[str, Any], name: str, kind: type) -> Any:
-    obj = joblib.load(verify_artifact(version_dir, metadata, name))
+    """Unpickle the very bytes that were verified (read once, so the file cannot be
+    swapped between the check and the load)."""
+    data = verify_artifact(version_dir, metadata, name)
+    obj = joblib.load(io.BytesIO(data))
     if not isinstance(obj, kind):
         raise ModelIntegrityError(f"{version_dir / name}: not a winnow {kind.__name__}")
     return obj

@@ -9,10 +9,12 @@ order, as they come (:mod:`winnow.sinks`).
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from winnow.errors import DataError
+from winnow.errors import DataError, WinnowError
 from winnow.model import SpamModel, label_for
 from winnow.sinks import EXTENSIONS, TableWriter, is_directory_output, output_format
 from winnow.sources import Chunk, Reject, expand_inputs, read_chunks
@@ -117,6 +119,7 @@ def score_inputs(
     started, summary = time.perf_counter(), Summary()
     files = expand_inputs(inputs)
     sinks = _Sinks(destination, output_format(destination, options.fmt), options)
+    success = False
     try:
         scored = _score_chunks(model, _all_chunks(files, options, segment), options, model_source)
         for chunk, frame in scored:
@@ -128,8 +131,9 @@ def score_inputs(
             sinks.write(chunk.source, frame)
             if on_progress is not None:
                 on_progress(len(chunk.texts) + len(chunk.rejects))
+        success = True
     finally:
-        summary.outputs, summary.rejects_file = sinks.close()
+        summary.outputs, summary.rejects_file = sinks.close(success)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -170,8 +174,9 @@ def _score_chunks(
             )
         return
     # Worker processes only start once a second chunk shows the input is not tiny.
+    context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(
-        options.jobs, initializer=_load_worker_model, initargs=model_source
+        options.jobs, mp_context=context, initializer=_load_worker_model, initargs=model_source
     ) as pool:
         pending: deque[tuple[Chunk, Future]] = deque()
         for chunk in chunks:
@@ -183,7 +188,13 @@ def _score_chunks(
 
 
 def _finish(model: SpamModel, chunk: Chunk, future: Future) -> tuple[Chunk, pd.DataFrame]:
-    return chunk, with_scores(chunk.frame, model, *future.result())
+    try:
+        return chunk, with_scores(chunk.frame, model, *future.result())
+    except BrokenProcessPool:
+        raise WinnowError(
+            "a scoring worker died (out of memory, or the model failed to load "
+            "there); run with --jobs 1 to see why"
+        ) from None
 
 
 _WORKER_MODEL: SpamModel | None = None
@@ -215,8 +226,7 @@ class _Sinks:
         key = source if self.per_input else Path("-")
         if key not in self.writers:
             self.writers[key] = TableWriter(self._target(source), self.fmt)
-        if len(frame) or (self.writers[key].rows == 0 and len(frame.columns)):
-            self.writers[key].write(frame)
+        self.writers[key].write(frame)
 
     def _target(self, source: Path) -> Path | None:
         if not self.per_input:
@@ -236,11 +246,11 @@ class _Sinks:
             self.rejects_writer = TableWriter(self.rejects_path, "jsonl")
         self.rejects_writer.write(pd.DataFrame([r.as_dict() for r in rejects]))
 
-    def close(self) -> tuple[list[str], str | None]:
+    def close(self, success: bool) -> tuple[list[str], str | None]:
         for writer in self.writers.values():
-            writer.close()
+            writer.close(success)
         if self.rejects_writer is not None:
-            self.rejects_writer.close()
+            self.rejects_writer.close(True)
         outputs = [str(w.destination or "<stdout>") for w in self.writers.values()]
         return outputs, str(self.rejects_path) if self.rejects_writer else None
 

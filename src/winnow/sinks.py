@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,7 +46,13 @@ def is_directory_output(destination: Path) -> bool:
 
 
 class TableWriter:
-    """Appends DataFrames to one output file (or stdout) in one format."""
+    """Appends DataFrames to one output file (or stdout) in one format.
+
+    A file is written under a temporary name and moved into place by
+    ``close(success=True)``, so a failed run never leaves a truncated file that
+    looks complete (nor wipes an earlier output). CSV and Parquet take their
+    columns from the first rows written; JSONL writes each row as it is.
+    """
 
     def __init__(self, destination: Path | None, fmt: str) -> None:
         self.destination = destination
@@ -54,33 +61,40 @@ class TableWriter:
         self._handle: TextIO | None = None
         self._parquet: Any = None
         self._columns: list[str] | None = None
-        self._started = False
+        self._pending_columns: list[str] = []
+        self._temporary = (
+            destination.with_name(f".{destination.name}.partial") if destination else None
+        )
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self._columns is None:
-            self._columns = list(frame.columns)
-        frame = frame.reindex(columns=self._columns)
-        if self.fmt == "parquet":
-            self._write_parquet(frame)
-        elif self.fmt == "jsonl":
+        if frame.empty:
+            if self._columns is None and len(frame.columns):
+                self._pending_columns = list(frame.columns)
+            return
+        if self.fmt == "jsonl":
             _write_jsonl(frame, self._text_handle())
         else:
-            frame.to_csv(
-                self._text_handle(),
-                index=False,
-                header=not self._started,
-                sep="\t" if self.fmt == "tsv" else ",",
-            )
-        self._started = True
+            if self._columns is None:
+                self._columns = list(frame.columns)
+            frame = frame.reindex(columns=self._columns)
+            if self.fmt == "parquet":
+                self._write_parquet(frame)
+            else:
+                frame.to_csv(
+                    self._text_handle(),
+                    index=False,
+                    header=self.rows == 0,
+                    sep="\t" if self.fmt == "tsv" else ",",
+                )
         self.rows += len(frame)
 
     def _text_handle(self) -> TextIO:
         if self._handle is None:
-            if self.destination is None:
+            if self._temporary is None:
                 self._handle = sys.stdout
             else:
-                self.destination.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = self.destination.open("w", encoding="utf-8", newline="")
+                self._temporary.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = self._temporary.open("w", encoding="utf-8", newline="")
         return self._handle
 
     def _write_parquet(self, frame: pd.DataFrame) -> None:
@@ -89,30 +103,65 @@ class TableWriter:
 
         try:
             if self._parquet is None:
-                self.destination.parent.mkdir(parents=True, exist_ok=True)
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                self._parquet = pq.ParquetWriter(self.destination, table.schema)
-            else:
-                table = pa.Table.from_pandas(
-                    frame, schema=self._parquet.schema, preserve_index=False
-                )
+                self._temporary.parent.mkdir(parents=True, exist_ok=True)
+                self._parquet = pq.ParquetWriter(self._temporary, _schema(frame))
+            table = pa.Table.from_pandas(frame, schema=self._parquet.schema, preserve_index=False)
             self._parquet.write_table(table)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        except (pa.ArrowException, TypeError, ValueError) as exc:
             raise DataError(self.destination, f"cannot write Parquet ({exc})") from None
 
-    def close(self) -> None:
+    def close(self, success: bool = True) -> None:
+        """Finish the file: moved into place on success, removed otherwise."""
+        if self.rows == 0 and success and self._temporary is not None:
+            self._write_empty()
         if self._parquet is not None:
             self._parquet.close()
-        if self._handle is not None and self._handle is not sys.stdout:
-            self._handle.close()
-        elif self._handle is sys.stdout:
+        if self._handle is sys.stdout:
             sys.stdout.flush()
+        elif self._handle is not None:
+            self._handle.close()
+        if self._temporary is not None and self._temporary.exists():
+            if success:
+                os.replace(self._temporary, self.destination)
+            else:
+                self._temporary.unlink()
+
+    def _write_empty(self) -> None:
+        """An output with no rows still gets its header (CSV) or schema (Parquet)."""
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in self._pending_columns})
+        if self.fmt == "parquet":
+            self._write_parquet(empty)
+        elif self.fmt == "jsonl":
+            self._text_handle()
+        else:
+            empty.to_csv(self._text_handle(), index=False, sep="\t" if self.fmt == "tsv" else ",")
+
+
+def _schema(frame: pd.DataFrame) -> Any:
+    """Arrow schema of a frame, with all-missing and mixed object columns as strings,
+    so a later chunk with values in them still fits."""
+    import pyarrow as pa
+
+    fields = []
+    for name in frame.columns:
+        try:
+            kind = pa.Table.from_pandas(frame[[name]], preserve_index=False).schema.field(0).type
+        except (pa.ArrowException, TypeError, ValueError):
+            kind = pa.string()
+        fields.append(pa.field(str(name), pa.string() if pa.types.is_null(kind) else kind))
+    return pa.schema(fields)
 
 
 def _write_jsonl(frame: pd.DataFrame, handle: TextIO) -> None:
     for record in frame.to_dict(orient="records"):
-        handle.write(json.dumps({k: _plain(v) for k, v in record.items()}, ensure_ascii=False))
+        row = {k: _plain(v) for k, v in record.items()}
+        handle.write(json.dumps(row, ensure_ascii=False, default=_json_default))
         handle.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    """Dates and times as ISO 8601, anything else JSON lacks as its text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _plain(value: Any) -> Any:
@@ -122,5 +171,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
         return None
     return value

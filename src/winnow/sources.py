@@ -100,7 +100,13 @@ def read_chunks(
 
 
 def _page_chunk(path: Path, segment: Callable[[Any], list[Any]]) -> Chunk:
-    segments = [s for s in segment(read_page(path)) if s.kind == "comment"]
+    """The comment units of a page; an unreadable page is one reject, not the end of the run."""
+    try:
+        page = read_page(path)
+    except DataError as exc:
+        empty = pd.DataFrame(columns=PAGE_COLUMNS)
+        return Chunk(path, empty, [], [Reject(str(path), "page", exc.reason)])
+    segments = [s for s in segment(page) if s.kind == "comment"]
     rows = [
         {"page": str(path), **{k: v for k, v in s.as_dict().items() if k != "confidence"}}
         for s in segments
@@ -145,7 +151,9 @@ def _decoded_lines(path: Path, bad: list[int]) -> Iterator[str]:
 
 def _csv_records(path: Path, fmt: str) -> Iterator[Record]:
     bad: list[int] = []
-    reader = csv.reader(_decoded_lines(path, bad), delimiter="\t" if fmt == "tsv" else ",")
+    reader = csv.reader(
+        _decoded_lines(path, bad), delimiter="\t" if fmt == "tsv" else ",", strict=True
+    )
     header = next(reader, None)
     if header is None:
         raise DataError(path, "no rows")
@@ -182,17 +190,18 @@ def _parquet_records(path: Path, chunk_rows: int) -> Iterator[Record]:
 def _chunked(
     path: Path, records: Iterator[Record], text_column: str | None, chunk_rows: int
 ) -> Iterator[Chunk]:
-    column, rows, texts, rejects = text_column, [], [], []
+    column, rows, texts, rejects, checked = text_column, [], [], [], False
     for where, record in records:
         if isinstance(record, str):
             rejects.append(Reject(str(path), where, record))
             continue
         if column is None:
             column = _guess_text_column(path, record)
-        elif not rows and not texts and column not in record:
+        elif not checked and column not in record:
             raise DataError(
                 path, f"no text column '{column}' (columns: {', '.join(map(str, record))})"
             )
+        checked = True
         problem = _text_problem(record, column)
         if problem:
             rejects.append(Reject(str(path), where, problem))
