@@ -287,10 +287,10 @@ class PageSegmenter(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 0.3,
+        C: float = 1.0,
         enter_penalty: float = 8.0,
-        switch_penalty: float = 1.0,
-        quote_weight: float = 0.8,
+        switch_penalty: float = 0.3,
+        quote_weight: float = 0.4,
     ):
         self.C = C
         self.enter_penalty = enter_penalty
