@@ -127,3 +127,14 @@ def run_winnow(
         text=True,
         timeout=300,
     )
+
+
+def score_to_frame(models_dir: Path, source: Path, output: Path, *options: str):
+    """Run ``winnow score SOURCE -o OUTPUT.csv OPTIONS`` and read the output back."""
+    import pandas as pd
+
+    result = run_winnow(
+        "score", str(source), "-o", str(output), *options, "--models-dir", str(models_dir)
+    )
+    assert result.returncode == 0, result.stderr
+    return pd.read_csv(output)

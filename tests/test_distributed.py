@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from conftest import run_winnow
+from conftest import run_winnow, score_to_frame
 
 TEXTS = [
     "The council should fix the potholes on Main Street before the winter.",
@@ -18,21 +18,12 @@ def test_dask_engine_matches_the_local_engine(trained_models_dir, tmp_path):
     source = tmp_path / "comments.jsonl"
     rows = [{"id": i, "text": TEXTS[i % len(TEXTS)] + f" #{i}"} for i in range(40)]
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    outputs = {}
-    for engine in ("local", "dask"):
-        output = tmp_path / f"{engine}.csv"
-        result = run_winnow(
-            "score",
-            str(source),
-            "-o",
-            str(output),
-            "--engine",
-            engine,
-            "--models-dir",
-            str(trained_models_dir),
+    outputs = {
+        engine: score_to_frame(
+            trained_models_dir, source, tmp_path / f"{engine}.csv", "--engine", engine
         )
-        assert result.returncode == 0, result.stderr
-        outputs[engine] = pd.read_csv(output)
+        for engine in ("local", "dask")
+    }
     pd.testing.assert_frame_equal(outputs["local"], outputs["dask"])
     assert outputs["dask"]["id"].tolist() == list(range(40))
     assert set(outputs["dask"]["label"]) == {"spam", "ham"}

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import run_winnow
+from conftest import run_winnow, score_to_frame
 from winnow.errors import DataError
 from winnow.scoring import ScoreOptions, score_frame, score_inputs
 
@@ -128,23 +128,18 @@ def test_two_jobs_give_the_same_rows_in_the_same_order(trained_models_dir, tmp_p
     source = tmp_path / "many.jsonl"
     texts = [f"{HAM} ({i})" if i % 3 else f"{SPAM} {i}" for i in range(120)]
     source.write_text("".join(json.dumps({"i": i, "text": t}) + "\n" for i, t in enumerate(texts)))
-    outputs = []
-    for jobs in ("1", "2"):
-        output = tmp_path / f"out{jobs}.csv"
-        result = run_winnow(
-            "score",
-            str(source),
-            "-o",
-            str(output),
+    outputs = [
+        score_to_frame(
+            trained_models_dir,
+            source,
+            tmp_path / f"out{jobs}.csv",
             "--jobs",
             jobs,
             "--chunk-rows",
             "16",
-            "--models-dir",
-            str(trained_models_dir),
         )
-        assert result.returncode == 0, result.stderr
-        outputs.append(pd.read_csv(output))
+        for jobs in ("1", "2")
+    ]
     pd.testing.assert_frame_equal(outputs[0], outputs[1])
     assert outputs[0]["i"].tolist() == list(range(120))
 
