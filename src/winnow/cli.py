@@ -90,8 +90,10 @@ def train(
         bool, typer.Option("--no-promote", help="Save the new version without making it current.")
     ] = False,
 ) -> None:
-    """Train, cross-validate and save a new model version (the spam model and, from
-    annotated pages, the page segmenter), then promote it."""
+    """Train, cross-validate and save a new model version, then promote it.
+
+    A version holds the spam model and, from annotated pages, the page segmenter.
+    """
     from winnow.config import load_config
     from winnow.training import train as run_training
 
