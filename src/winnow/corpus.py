@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,20 +143,32 @@ def is_youtube_format(frame: pd.DataFrame) -> bool:
 
 
 def pick_column(table: Table, wanted: str | None, guesses: Sequence[str], role: str) -> str:
-    """The column to use for ``role``: the one asked for, else the first known name."""
-    columns = [str(c) for c in table.frame.columns]
+    """The column of a table to use for ``role`` (see :func:`choose_column`)."""
+    return choose_column(table.path, table.frame.columns, wanted, guesses, role)
+
+
+def choose_column(
+    path: Path | str,
+    columns: Iterable[object],
+    wanted: str | None,
+    guesses: Sequence[str],
+    role: str,
+) -> str:
+    """The column to use for ``role``: the one asked for, else the first known name
+    (case-insensitive); an error naming the file and its columns otherwise."""
+    names = [str(c) for c in columns]
     if wanted is not None:
-        if wanted in columns:
+        if wanted in names:
             return wanted
-        raise DataError(table.path, f"no {role} column '{wanted}' (columns: {', '.join(columns)})")
-    by_lower = {c.lower(): c for c in columns}
+        raise DataError(path, f"no {role} column '{wanted}' (columns: {', '.join(names)})")
+    by_lower = {c.lower(): c for c in names}
     for guess in guesses:
         if guess in by_lower:
             return by_lower[guess]
     raise DataError(
-        table.path,
+        path,
         f"no {role} column (looked for {', '.join(guesses)}; "
-        f"columns: {', '.join(columns)}); name it with --{role}-column",
+        f"columns: {', '.join(names)}); name it with --{role}-column",
     )
 
 

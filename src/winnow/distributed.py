@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from winnow.corpus import FORMATS, TEXT_COLUMN_GUESSES
+from winnow.corpus import FORMATS, TEXT_COLUMN_GUESSES, choose_column
 from winnow.errors import DataError, WinnowError
 from winnow.model import SpamModel
 from winnow.scoring import ScoreOptions, Summary, score_texts, with_scores
@@ -49,7 +49,9 @@ def score_with_dask(
     files, fmt = _table_inputs(inputs)
     with _client(scheduler) as client:
         frame = _read(files, fmt, options)
-        column = _text_column(frame.columns, options.text_column, files[0])
+        column = choose_column(
+            files[0], frame.columns, options.text_column, TEXT_COLUMN_GUESSES, "text"
+        )
         valid = frame[frame[column].map_partitions(_has_text, meta=(column, bool))]
         model_task = dask.delayed(model, pure=True, traverse=False)
         scored = valid.map_partitions(
@@ -114,23 +116,6 @@ def _read(files: list[str], fmt: str, options: ScoreOptions) -> Any:
         na_filter=False,
         sep="\t" if fmt == "tsv" else ",",
         blocksize=None,  # one partition per file: a quoted newline never straddles a block
-    )
-
-
-def _text_column(columns: Any, wanted: str | None, first: str) -> str:
-    names = [str(c) for c in columns]
-    if wanted is not None:
-        if wanted in names:
-            return wanted
-        raise DataError(first, f"no text column '{wanted}' (columns: {', '.join(names)})")
-    by_lower = {c.lower(): c for c in names}
-    for guess in TEXT_COLUMN_GUESSES:
-        if guess in by_lower:
-            return by_lower[guess]
-    raise DataError(
-        first,
-        f"no text column (looked for {', '.join(TEXT_COLUMN_GUESSES)}; "
-        f"columns: {', '.join(names)}); name it with --text-column",
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from winnow.corpus import FORMATS, TEXT_COLUMN_GUESSES
+from winnow.corpus import FORMATS, TEXT_COLUMN_GUESSES, choose_column
 from winnow.errors import DataError
 from winnow.pages import HTML_SUFFIXES, TEXT_SUFFIXES, read_page
 
@@ -195,13 +195,9 @@ def _chunked(
         if isinstance(record, str):
             rejects.append(Reject(str(path), where, record))
             continue
-        if column is None:
-            column = _guess_text_column(path, record)
-        elif not checked and column not in record:
-            raise DataError(
-                path, f"no text column '{column}' (columns: {', '.join(map(str, record))})"
-            )
-        checked = True
+        if not checked:
+            column = choose_column(path, record, column, TEXT_COLUMN_GUESSES, "text")
+            checked = True
         problem = _text_problem(record, column)
         if problem:
             rejects.append(Reject(str(path), where, problem))
@@ -213,18 +209,6 @@ def _chunked(
             rows, texts, rejects = [], [], []
     if rows or rejects:
         yield Chunk(path, pd.DataFrame.from_records(rows), texts, rejects)
-
-
-def _guess_text_column(path: Path, record: dict[str, Any]) -> str:
-    by_lower = {str(k).lower(): k for k in record}
-    for guess in TEXT_COLUMN_GUESSES:
-        if guess in by_lower:
-            return by_lower[guess]
-    raise DataError(
-        path,
-        f"no text column (looked for {', '.join(TEXT_COLUMN_GUESSES)}; "
-        f"columns: {', '.join(map(str, record))}); name it with --text-column",
-    )
 
 
 def _text_problem(record: dict[str, Any], column: str) -> str | None:
