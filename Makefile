@@ -4,17 +4,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install train test test-all lint format clean
+.PHONY: install train retrain serve test test-all lint format clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask,service]'
 	touch $(STAMP)
 
 train: install  ## train a model from training/config.toml into models/ and promote it
 	$(BIN)/winnow train
+
+retrain: install  ## train on the corpus + stored feedback; promote only if not worse
+	$(BIN)/winnow retrain
+
+serve: install  ## run the HTTP service (WINNOW_* settings; see README)
+	$(BIN)/winnow serve
 
 test: install  ## the test suite (slow benchmarks excluded)
 	$(BIN)/pytest

@@ -17,6 +17,8 @@ from winnow.model import SpamModel
 from winnow.registry import load_model, load_segmenter
 from winnow.training import train
 
+pytest_plugins = ["service_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 WINNOW = Path(sys.executable).with_name("winnow")

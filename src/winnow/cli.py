@@ -418,6 +418,123 @@ def models(models_dir: ModelsDir = None) -> None:
         typer.echo(f"{'*' if version == current else ' '} {version}  {summary}")
 
 
+@app.command()
+def retrain(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Training configuration [default: training/config.toml]."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for model versions [default: WINNOW_MODELS_DIR or models/]."
+        ),
+    ] = None,
+) -> None:
+    """Train on the corpus plus stored feedback; promote only if not worse than the current."""
+    from winnow.config import load_config
+    from winnow.retrain import retrain as run_retraining
+
+    settings = Settings()
+    with _store() as store, user_errors():
+        cfg = load_config(config or settings.training_config)
+        result = run_retraining(cfg, out or settings.models_dir, store, settings.export_dir)
+    report = {k: result.comparison[k] for k in ("candidate", "current") if k in result.comparison}
+    _print_metrics(
+        f"Held-out comparison ({result.comparison['holdout_rows']} comments, "
+        f"{result.comparison['holdout_feedback_rows']} from feedback)",
+        report,
+    )
+    state = "promoted to current" if result.promoted else "not promoted, current model kept"
+    stderr.print(f"Candidate {result.candidate.version}: {state}: {result.reason}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes [default: 1].")] = None,
+) -> None:
+    """Run the HTTP service (native JSON API and Akismet-compatible API) with uvicorn."""
+    try:
+        import uvicorn
+    except ImportError:
+        typer.echo("Error: the service is not installed: pip install 'winnow[service]'", err=True)
+        raise typer.Exit(1) from None
+    settings = Settings()
+    uvicorn.run(
+        "winnow_service.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+keys_app = typer.Typer(help="API keys of the sites that use the service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    from winnow.store import open_store
+
+    with user_errors():
+        store = open_store(Settings().database_url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+@keys_app.command("add")
+def keys_add(
+    site: Annotated[str, typer.Option("--site", help="The site's URL (Akismet's 'blog').")],
+    spam_threshold: Annotated[
+        float | None, typer.Option(help="This site's spam threshold [default: the model's].")
+    ] = None,
+    discard_threshold: Annotated[
+        float | None, typer.Option(help="This site's discard threshold [default: the model's].")
+    ] = None,
+) -> None:
+    """Create a key for a site and print it once on stdout: it is stored only hashed."""
+    from winnow.keys import issue_key
+
+    with _store() as store, user_errors():
+        key, record = issue_key(store, site, spam_threshold, discard_threshold)
+    typer.echo(key)
+    stderr.print(f"Key {record.prefix}… created for {record.site}. It will not be shown again.")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys by prefix, site and state (the keys themselves are not stored)."""
+    with _store() as store:
+        records = store.list_keys()
+    for record in records:
+        state = "active" if record.active else f"revoked {record.revoked_at}"
+        thresholds = ""
+        if record.spam_threshold is not None or record.discard_threshold is not None:
+            thresholds = f"  spam>={record.spam_threshold} discard>={record.discard_threshold}"
+        typer.echo(f"{record.prefix}  {record.site}  {record.created_at}  {state}{thresholds}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key, or its first 8 characters.")],
+) -> None:
+    """Revoke a key; running services stop accepting it within seconds."""
+    from winnow.keys import key_prefix
+
+    with _store() as store, user_errors():
+        record = store.revoke_key(key_prefix(prefix.strip()))
+    stderr.print(f"Key {record.prefix}… of {record.site} revoked.")
+
+
 def _print_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
 

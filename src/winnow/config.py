@@ -54,6 +54,16 @@ class EvaluationConfig(_Section):
 
 class ThresholdConfig(_Section):
     target_fpr: float = Field(0.01, gt=0, lt=1)
+    discard_fpr: float = Field(0.001, ge=0, lt=1)
+
+
+class RetrainConfig(_Section):
+    """`make retrain`: how feedback joins the corpus and when a candidate is promoted."""
+
+    holdout: float = Field(0.2, gt=0, lt=1)
+    metric: Literal["roc_auc", "pr_auc", "f1", "mcc", "accuracy"] = "roc_auc"
+    tolerance: float = Field(0.01, ge=0, le=1)
+    feedback_weight: float = Field(3.0, gt=0)
 
 
 class PagesConfig(_Section):
@@ -78,6 +88,7 @@ class TrainingConfig(_Section):
     segmenter: SegmenterConfig = SegmenterConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     threshold: ThresholdConfig = ThresholdConfig()
+    retrain: RetrainConfig = RetrainConfig()
 
 
 def load_config(path: Path | str) -> TrainingConfig:

@@ -41,3 +41,15 @@ class ModelNotFoundError(ModelError):
 
 class ModelIntegrityError(ModelError):
     """A model artefact is corrupt, tampered with, or built by another library version."""
+
+
+class StoreError(WinnowError):
+    """The feedback store (SQLite or PostgreSQL) cannot be reached, is locked, or is full.
+
+    The message is short and safe to show to a client: it never carries SQL, paths
+    or connection strings.
+    """
+
+
+class ApiKeyError(WinnowError):
+    """An API-key operation failed: unknown key, key already revoked, bad site URL."""

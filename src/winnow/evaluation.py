@@ -28,16 +28,27 @@ from winnow.corpus import HAM, SPAM
 
 
 def cross_validated_scores(
-    pipeline: Pipeline, texts: Sequence[str], labels: Sequence[int], folds: int, seed: int
+    pipeline: Pipeline,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    folds: int,
+    seed: int,
+    weights: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
+    """Out-of-fold spam probabilities from stratified k-fold cross-validation.
+
+    ``weights`` are per-comment sample weights of the classifier (moderators'
+    feedback counts more than a corpus row).
+    """
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    params = {} if weights is None else {"classifier__sample_weight": np.asarray(weights)}
     proba = cross_val_predict(
         clone(pipeline),
         np.asarray(texts, dtype=object),
         np.asarray(labels),
         cv=splitter,
         method="predict_proba",
+        params=params,
     )
     return proba[:, 1]
 

@@ -63,13 +63,16 @@ class SpamModel:
         coef = self.pipeline[-1].coef_[0]
         weights = row.data * coef[row.indices]
         spam = label_for(self.predict_proba([text])[0], self.threshold) == "spam"
-        order = np.argsort(-weights if spam else weights)[:top]
+        order = np.argsort(-weights if spam else weights)
         names = self._names()
-        return [
-            _reason(names[row.indices[i]], weights[i])
-            for i in order
-            if (weights[i] > 0) == spam and weights[i] != 0
-        ]
+        reasons: dict[tuple[str, str], dict[str, Any]] = {}
+        for i in order:
+            if len(reasons) == top or weights[i] == 0 or (weights[i] > 0) != spam:
+                break
+            reason = _reason(names[row.indices[i]], weights[i])
+            if reason is not None:
+                reasons.setdefault((reason["kind"], reason["ngram"]), reason)
+        return list(reasons.values())
 
     def _names(self) -> np.ndarray:
         if self._feature_names is None:
@@ -86,8 +89,11 @@ MARKER_NAMES = {
 }
 
 
-def _reason(name: str, weight: float) -> dict[str, Any]:
+def _reason(name: str, weight: float) -> dict[str, Any] | None:
+    """A readable reason, or None for a character n-gram cut from an entity marker."""
     kind, _, ngram = name.partition("__")
+    if kind != "words" and "zz" in ngram:
+        return None
     readable = " ".join(MARKER_NAMES.get(word, word) for word in ngram.split(" ") if word)
     return {
         "ngram": readable if kind == "words" else ngram.strip(),

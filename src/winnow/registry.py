@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -33,8 +34,10 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from winnow.card import render_model_card
-from winnow.errors import ModelIntegrityError, ModelNotFoundError
+from winnow.errors import ModelError, ModelIntegrityError, ModelNotFoundError
 from winnow.model import SpamModel
+
+log = logging.getLogger(__name__)
 
 ARTIFACT_FILE = "model.joblib"
 SEGMENTER_FILE = "segmenter.joblib"
@@ -213,3 +216,44 @@ def _load_verified(version_dir: Path, metadata: dict[str, Any], name: str, kind:
     if not isinstance(obj, kind):
         raise ModelIntegrityError(f"{version_dir / name}: not a winnow {kind.__name__}")
     return obj
+
+
+class LiveModel:
+    """The promoted model of a running service, swapped when ``models/current`` changes.
+
+    :meth:`refresh` loads a newly promoted version completely (verified) before
+    one attribute assignment swaps it in, so a request holding the old model
+    finishes with it and no request ever sees a half-loaded one. A version that
+    fails to load or verify is never swapped in; it is retried only when
+    ``models/current`` is written again.
+    """
+
+    def __init__(self, models_dir: Path) -> None:
+        self.models_dir = Path(models_dir)
+        self.model: SpamModel | None = None
+        self.error: str | None = None
+        self._refused: tuple[str, float] | None = None
+
+    def refresh(self) -> bool:
+        """Load the promoted version if it is new; returns whether the model changed."""
+        try:
+            version = current_version(self.models_dir)
+            stamp = (self.models_dir / CURRENT_FILE).stat().st_mtime
+        except (ModelError, OSError) as exc:
+            self.error = str(exc) if self.model is None else self.error
+            return False
+        if (self.model and self.model.version == version) or self._refused == (version, stamp):
+            return False
+        try:
+            model = load_model(self.models_dir, version)
+        except ModelError as exc:
+            self._refused, self.error = (version, stamp), str(exc)
+            log.error("model %s refused, keeping %s: %s", version, self.version, exc)
+            return False
+        self.model, self.error = model, None
+        log.info("model %s loaded", version)
+        return True
+
+    @property
+    def version(self) -> str | None:
+        return self.model.version if self.model else None

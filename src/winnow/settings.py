@@ -6,8 +6,12 @@ Settings objects are created by entry points (the CLI, the service), never at im
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/winnow.db"
 
 
 class Settings(BaseSettings):
@@ -15,3 +19,18 @@ class Settings(BaseSettings):
 
     models_dir: Path = Path("models")
     training_config: Path = Path("training/config.toml")
+    database_url: str = DEFAULT_DATABASE_URL
+    export_dir: Path = Path("var/exports")
+
+    # The service: thresholds (default: the model's), limits, logging, reloading.
+    spam_threshold: float | None = Field(None, ge=0, le=1)
+    discard_threshold: float | None = Field(None, ge=0, le=1)
+    check_log: Literal["off", "metadata", "full"] = "metadata"
+    max_batch: int = Field(1000, ge=1, le=100_000)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_comment_chars: int = Field(65_536, ge=1)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    reload_interval: float = Field(2.0, gt=0)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)

@@ -51,18 +51,23 @@ class TrainingResult:
         return self.metadata["metrics"]
 
 
-def train(
-    config: TrainingConfig,
-    models_dir: Path,
-    data_files: list[Path] | None = None,
-    pages_dir: Path | None = None,
-    promote_model: bool = True,
-) -> TrainingResult:
-    """Cross-validate, pick the threshold, fit on all data, save and promote.
+@dataclass
+class Corpus:
+    """The labelled comments a model trains on, where they came from, and the pages."""
+
+    frame: pd.DataFrame
+    described: list[dict[str, Any]]
+    pages: list[AnnotatedPage]
+    files: list[Path]
+
+
+def load_corpus(
+    config: TrainingConfig, data_files: list[Path] | None = None, pages_dir: Path | None = None
+) -> Corpus:
+    """Comment tables plus the comments of annotated pages, each row with weight 1.
 
     ``data_files`` and ``pages_dir`` replace the configuration's comment files and
-    annotated-pages folder when given. Annotated pages train the page segmenter,
-    and their comments join the spam model's training data.
+    annotated-pages folder when given.
     """
     files = [Path(f) for f in (data_files or config.data.files)]
     frames = [
@@ -74,13 +79,38 @@ def train(
     if pages:
         frames.append(_page_comments(pages))
         described.append(_describe_pages(pages_dir or config.pages.folder, pages, frames[-1]))
-    corpus = pd.concat(frames, ignore_index=True)
-    _check_trainable(corpus, config.evaluation.folds, files)
-    artifacts, threshold, metrics = _fit_spam_model(config, corpus)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["weight"] = 1.0
+    return Corpus(frame, described, pages, files)
+
+
+def train(
+    config: TrainingConfig,
+    models_dir: Path,
+    data_files: list[Path] | None = None,
+    pages_dir: Path | None = None,
+    promote_model: bool = True,
+    extra: pd.DataFrame | None = None,
+    extra_metadata: dict[str, Any] | None = None,
+) -> TrainingResult:
+    """Cross-validate, pick the thresholds, fit on all data, save and promote.
+
+    Annotated pages train the page segmenter, and their comments join the spam
+    model's training data. ``extra`` rows (``text``, ``label``, ``weight``: the
+    moderators' feedback) join it too; ``extra_metadata`` is saved with the model.
+    """
+    corpus = load_corpus(config, data_files, pages_dir)
+    frame = corpus.frame
+    if extra is not None and len(extra):
+        frame = pd.concat([frame, extra[["text", "label", "weight"]]], ignore_index=True)
+        frame["label"] = frame["label"].astype(int)
+    _check_trainable(frame, config.evaluation.folds, corpus.files)
+    artifacts, thresholds, metrics = _fit_spam_model(config, frame)
     version = new_version(models_dir)
-    metadata = _metadata(config, version, described, threshold, metrics)
-    if pages:
-        artifacts[SEGMENTER_FILE], metadata["segmenter"] = _fit_segmenter(config, pages)
+    metadata = _metadata(config, version, corpus.described, thresholds, metrics)
+    metadata.update(extra_metadata or {})
+    if corpus.pages:
+        artifacts[SEGMENTER_FILE], metadata["segmenter"] = _fit_segmenter(config, corpus.pages)
     path = save_model(artifacts, metadata, models_dir)
     if promote_model:
         promote(models_dir, version)
@@ -89,15 +119,19 @@ def train(
 
 def _fit_spam_model(
     config: TrainingConfig, corpus: pd.DataFrame
-) -> tuple[dict[str, Any], float, dict[str, Any]]:
+) -> tuple[dict[str, Any], tuple[float, float], dict[str, Any]]:
+    """Fit the pipeline; the spam and discard thresholds come from out-of-fold scores."""
     texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
+    weights = corpus["weight"].to_numpy() if "weight" in corpus else None
     pipeline = build_pipeline(config.model)
     scores = cross_validated_scores(
-        pipeline, texts, labels, config.evaluation.folds, config.evaluation.seed
+        pipeline, texts, labels, config.evaluation.folds, config.evaluation.seed, weights
     )
     threshold = threshold_for_fpr(labels, scores, config.threshold.target_fpr)
-    pipeline.fit(texts, labels)
-    return {ARTIFACT_FILE: pipeline}, threshold, classification_metrics(labels, scores, threshold)
+    discard = max(threshold, threshold_for_fpr(labels, scores, config.threshold.discard_fpr))
+    pipeline.fit(texts, labels, classifier__sample_weight=weights)
+    metrics = classification_metrics(labels, scores, threshold)
+    return {ARTIFACT_FILE: pipeline}, (threshold, discard), metrics
 
 
 def _annotated_pages(folder: Path | None) -> list[AnnotatedPage]:
@@ -156,7 +190,7 @@ def _metadata(
     config: TrainingConfig,
     version: str,
     data: list[dict[str, Any]],
-    threshold: float,
+    thresholds: tuple[float, float],
     metrics: dict[str, Any],
 ) -> dict[str, Any]:
     return {
@@ -170,7 +204,8 @@ def _metadata(
         "training_data": data,
         "parameters": config.model.model_dump(mode="json"),
         "evaluation": {**config.evaluation.model_dump(), **config.threshold.model_dump()},
-        "threshold": threshold,
+        "threshold": thresholds[0],
+        "discard_threshold": thresholds[1],
         "metrics": metrics,
     }
 

@@ -1,0 +1,168 @@
+"""The Akismet-compatible API: ``/1.1/...`` and ``/1.2/...``, form bodies, plain-text answers.
+
+A site moves from Akismet to winnow by changing the host its plugin talks to.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from winnow_service.metrics import Metrics
+
+from winnow import akismet
+from winnow.akismet import AkismetRequestError
+from winnow.errors import ModelError, StoreError
+from winnow.keys import site_matches
+from winnow.moderation import Judgement, Moderator
+from winnow.store import KeyRecord, utc_now
+
+router = APIRouter(tags=["akismet"])
+API = "akismet"
+DEBUG = "X-akismet-debug-help"
+BAD_KEY = "Invalid API key or site: check the key and the 'blog' URL it was issued for."
+
+
+def text(body: str, status: int = 200, **headers: str) -> PlainTextResponse:
+    return PlainTextResponse(body, status_code=status, headers=headers or None)
+
+
+def refused(error: AkismetRequestError) -> PlainTextResponse:
+    return text(error.body, **{DEBUG: error.help})
+
+
+def unavailable(error: Exception) -> PlainTextResponse:
+    """Akismet's error form: the plugin holds the comment instead of deciding."""
+    reason = str(error).splitlines()[0][:200] if isinstance(error, ModelError) else str(error)
+    return text(f"Service unavailable: {reason}", 503, **{"X-akismet-error": reason})
+
+
+async def form(request: Request) -> dict[str, str]:
+    return akismet.parse_form(
+        await request.body(), request.url.query.encode(), request.headers.get("content-type")
+    )
+
+
+def authorised(moderator: Moderator, fields: dict[str, str], host: str | None) -> KeyRecord:
+    """The key record for this request: key valid, and bound to the request's ``blog``."""
+    record = moderator.keys.lookup(akismet.key_of(fields, host))
+    if record is None:
+        raise AkismetRequestError(akismet.INVALID, BAD_KEY)
+    akismet.require(fields)
+    if not site_matches(record, fields["blog"]):
+        raise AkismetRequestError(akismet.INVALID, BAD_KEY)
+    return record
+
+
+async def verify_key(request: Request) -> Response:
+    try:
+        fields = await form(request)
+        moderator: Moderator = request.app.state.moderator
+        record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+        if record is None or not site_matches(record, fields.get("blog")):
+            return text(akismet.INVALID, **{DEBUG: BAD_KEY})
+    except AkismetRequestError as exc:
+        return refused(exc)
+    except StoreError as exc:
+        return unavailable(exc)
+    return text(akismet.VALID)
+
+
+async def comment_check(request: Request) -> Response:
+    moderator: Moderator = request.app.state.moderator
+    try:
+        fields = await form(request)
+        record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
+        judgement = (
+            await run_in_threadpool(
+                moderator.check,
+                [akismet.comment_of(fields)],
+                record,
+                API,
+                akismet.is_test(fields),
+                akismet.test_verdict(fields),
+            )
+        )[0]
+    except AkismetRequestError as exc:
+        return refused(exc)
+    except (ModelError, StoreError) as exc:
+        return unavailable(exc)
+    metrics: Metrics = request.app.state.metrics
+    metrics.count_verdicts(API, [judgement.verdict])
+    return text(akismet.TRUE if judgement.is_spam else akismet.FALSE, **_check_headers(judgement))
+
+
+def _check_headers(judgement: Judgement) -> dict[str, str]:
+    headers = {"X-akismet-guid": judgement.guid}
+    if judgement.verdict == "discard":
+        headers["X-akismet-pro-tip"] = "discard"
+    if judgement.is_spam:
+        headers["X-winnow-reasons"] = reasons_header(judgement.reasons)
+    return headers
+
+
+def reasons_header(reasons: list[dict[str, Any]]) -> str:
+    """The reasons as ASCII JSON: header-safe whatever the comment's script or newlines."""
+    return json.dumps(reasons, ensure_ascii=True, separators=(",", ":"))
+
+
+async def _submit(request: Request, label: str) -> Response:
+    moderator: Moderator = request.app.state.moderator
+    try:
+        fields = await form(request)
+        record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
+        comment = akismet.comment_of(fields)
+        await run_in_threadpool(
+            moderator.feedback, comment, label, record, API, akismet.is_test(fields)
+        )
+    except AkismetRequestError as exc:
+        return refused(exc)
+    except StoreError as exc:
+        return unavailable(exc)
+    return text(akismet.THANKS)
+
+
+async def submit_spam(request: Request) -> Response:
+    return await _submit(request, "spam")
+
+
+async def submit_ham(request: Request) -> Response:
+    return await _submit(request, "ham")
+
+
+async def usage_limit(request: Request) -> Response:
+    """Self-hosted winnow has no quota: the limit is ``none`` and nothing is throttled."""
+    moderator: Moderator = request.app.state.moderator
+    try:
+        fields = await form(request)
+        record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+        if record is None:
+            return text(akismet.INVALID, **{DEBUG: BAD_KEY})
+        usage = await run_in_threadpool(moderator.store.count_checks, record.id, _month_start())
+    except AkismetRequestError as exc:
+        return refused(exc)
+    except StoreError as exc:
+        return unavailable(exc)
+    return JSONResponse({"limit": "none", "usage": usage, "percentage": "0.00", "throttled": False})
+
+
+def _month_start() -> str:
+    return utc_now()[:8] + "01T00:00:00"
+
+
+ENDPOINTS = {
+    "verify-key": verify_key,
+    "comment-check": comment_check,
+    "submit-spam": submit_spam,
+    "submit-ham": submit_ham,
+}
+for version in ("1.1", "1.2"):
+    for name, endpoint in ENDPOINTS.items():
+        router.add_api_route(f"/{version}/{name}", endpoint, methods=["POST"])
+router.add_api_route("/1.2/usage-limit", usage_limit, methods=["GET"])
+router.add_api_route(
+    "/1.2/usage-limit", usage_limit, methods=["POST"], operation_id="usage_limit_post"
+)

@@ -1,0 +1,41 @@
+"""Dependencies the routes receive; tests replace them through ``app.dependency_overrides``."""
+
+from __future__ import annotations
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from winnow_service.metrics import Metrics
+
+from winnow.moderation import Moderator
+from winnow.settings import Settings
+from winnow.store import KeyRecord
+
+bearer = HTTPBearer(auto_error=False, description="A site API key from `winnow keys add`.")
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_moderator(request: Request) -> Moderator:
+    return request.app.state.moderator
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def site_key(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    moderator: Moderator = Depends(get_moderator),
+) -> KeyRecord:
+    """The key record of the ``Authorization: Bearer`` key; 401 when missing or not valid."""
+    if credentials is None:
+        raise HTTPException(
+            401, "missing API key: send 'Authorization: Bearer <key>'", headers=CHALLENGE
+        )
+    record = moderator.keys.lookup(credentials.credentials)
+    if record is None:
+        raise HTTPException(401, "invalid or revoked API key", headers=CHALLENGE)
+    return record

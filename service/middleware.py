@@ -1,0 +1,101 @@
+"""ASGI middleware: request-body limit, metrics and a safe access log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from winnow_service.metrics import Metrics
+
+log = logging.getLogger("winnow.access")
+
+Scope = dict[str, Any]
+
+
+AKISMET_PREFIXES = ("/1.1/", "/1.2/")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before any route reads them.
+
+    A declared Content-Length is checked at once; a chunked body is read here up
+    to the limit and replayed to the app, so no route ever holds more than that.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if declared.isdigit() and int(declared) > self.limit:
+                return await self._refuse(scope, send)
+            return await self.app(scope, receive, send)
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                return await self._refuse(scope, send)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        replay = iter(messages)
+
+        async def replayed() -> dict[str, Any]:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
+
+    async def _refuse(self, scope: Scope, send: Any) -> None:
+        reason = f"request body too large: at most {self.limit} bytes"
+        if scope["path"].startswith(AKISMET_PREFIXES):
+            body, kind = b"invalid", b"text/plain; charset=utf-8"
+            extra = [(b"x-akismet-debug-help", reason.encode())]
+        else:
+            body, kind, extra = json.dumps({"detail": reason}).encode(), b"application/json", []
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *extra]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class Instrument:
+    """Count and time every request by route template, and log one safe line for it.
+
+    The log line holds the method, the route template (or the escaped path when no
+    route matched), the status and the time: never the query string, headers or
+    body, so keys and comment text cannot reach the log.
+    """
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500
+
+        async def record_status(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            self._record(scope, status, time.perf_counter() - start)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+        self.metrics.latency.labels(route).observe(seconds)
+        shown = route if route != "unmatched" else ascii(scope["path"][:200])
+        log.info("%s %s %d %.1fms", scope["method"], shown, status, seconds * 1000)

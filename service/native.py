@@ -1,0 +1,97 @@
+"""The native JSON API: ``/v1/check``, ``/v1/check-batch``, ``/v1/feedback``, ``/v1/model``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from winnow_service.deps import get_metrics, get_moderator, get_settings, site_key
+from winnow_service.metrics import Metrics
+from winnow_service.schemas import (
+    BatchIn,
+    BatchOut,
+    CheckOut,
+    CommentIn,
+    FeedbackIn,
+    FeedbackOut,
+    ModelOut,
+)
+
+from winnow.keys import site_matches
+from winnow.moderation import Comment, Moderator
+from winnow.settings import Settings
+from winnow.store import KeyRecord
+
+router = APIRouter(prefix="/v1", tags=["native"])
+API = "native"
+
+
+def _own_site(comments: list[CommentIn], key: KeyRecord) -> list[Comment]:
+    """The comments, refused (403) if one names a site other than the key's."""
+    for comment in comments:
+        if comment.site and not site_matches(key, comment.site):
+            raise HTTPException(403, f"site: {comment.site!r} is not this API key's site")
+    return [c.comment() for c in comments]
+
+
+@router.post("/check", response_model=CheckOut)
+def check(
+    body: CommentIn,
+    key: KeyRecord = Depends(site_key),
+    moderator: Moderator = Depends(get_moderator),
+    metrics: Metrics = Depends(get_metrics),
+) -> CheckOut:
+    """Judge one comment."""
+    judgement = moderator.check(_own_site([body], key), key, API)[0]
+    metrics.count_verdicts(API, [judgement.verdict])
+    return CheckOut.of(judgement)
+
+
+@router.post("/check-batch", response_model=BatchOut)
+async def check_batch(
+    body: BatchIn,
+    key: KeyRecord = Depends(site_key),
+    moderator: Moderator = Depends(get_moderator),
+    metrics: Metrics = Depends(get_metrics),
+    settings: Settings = Depends(get_settings),
+) -> BatchOut:
+    """Judge up to ``WINNOW_MAX_BATCH`` comments with one model."""
+    if len(body.comments) > settings.max_batch:
+        raise HTTPException(
+            422,
+            f"comments: at most {settings.max_batch} comments per batch (got {len(body.comments)})",
+        )
+    comments = _own_site(body.comments, key)
+    judgements = await run_in_threadpool(moderator.check, comments, key, API)
+    metrics.count_verdicts(API, [j.verdict for j in judgements])
+    return BatchOut(
+        results=[CheckOut.of(j) for j in judgements], model_version=judgements[0].model_version
+    )
+
+
+@router.post("/feedback", response_model=FeedbackOut, status_code=201)
+def feedback(
+    body: FeedbackIn,
+    key: KeyRecord = Depends(site_key),
+    moderator: Moderator = Depends(get_moderator),
+) -> FeedbackOut:
+    """Store a moderator's decision; it trains the next model (`make retrain`)."""
+    comment = _own_site([body], key)[0]
+    stored = moderator.feedback(comment, body.label, key, API)
+    return FeedbackOut(id=stored or 0, label=body.label)
+
+
+@router.get("/model", response_model=ModelOut)
+def model_info(
+    key: KeyRecord = Depends(site_key), moderator: Moderator = Depends(get_moderator)
+) -> ModelOut:
+    """The model in service: version, when it was trained, thresholds and metrics."""
+    model = moderator.model()
+    thresholds = moderator.thresholds(model, key)
+    return ModelOut(
+        version=model.version,
+        created_at=model.metadata.get("created_at"),
+        spam_threshold=thresholds.spam,
+        discard_threshold=thresholds.discard,
+        metrics=model.metadata.get("metrics", {}),
+        training_data=model.metadata.get("training_data", []),
+    )

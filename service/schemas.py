@@ -1,0 +1,105 @@
+"""Request and response bodies of the native JSON API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from winnow.moderation import Comment, Judgement
+
+MAX_COMMENT_CHARS = 65_536
+MAX_ARTICLE_CHARS = 262_144
+MAX_FIELD_CHARS = 2_048
+
+
+def _no_lone_surrogates(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a lone surrogate: not valid Unicode text") from None
+    return value
+
+
+def _text(max_length: int, **extra: Any) -> Any:
+    return Annotated[
+        str, Field(max_length=max_length, **extra), AfterValidator(_no_lone_surrogates)
+    ]
+
+
+Short = _text(MAX_FIELD_CHARS)
+
+
+class CommentIn(BaseModel):
+    """One reader comment. Only ``text`` is required."""
+
+    text: _text(MAX_COMMENT_CHARS, min_length=1, description="The comment as the reader wrote it.")
+    author: Short | None = None
+    author_url: Short | None = None
+    author_email: Short | None = None
+    user_ip: Short | None = None
+    permalink: Short | None = Field(None, description="URL of the article commented on.")
+    article_text: _text(MAX_ARTICLE_CHARS) | None = None
+    site: Short | None = Field(None, description="Must be the API key's site when given.")
+
+    def comment(self) -> Comment:
+        return Comment(**self.model_dump(include=set(Comment.__dataclass_fields__)))
+
+
+class BatchIn(BaseModel):
+    comments: list[CommentIn] = Field(min_length=1, description="At most WINNOW_MAX_BATCH.")
+
+
+class FeedbackIn(CommentIn):
+    label: Literal["spam", "ham"] = Field(description="The moderator's decision.")
+
+
+class Reason(BaseModel):
+    ngram: str = Field(description="A word or character n-gram of the comment.")
+    kind: str = Field(description="'word' or 'char'.")
+    weight: float = Field(description="Its push towards spam (+) or ham (-).")
+
+
+class CheckOut(BaseModel):
+    spam_probability: float
+    verdict: Literal["ham", "spam", "discard"]
+    reasons: list[Reason]
+    model_version: str
+    guid: str = Field(description="Names this check in the log.")
+
+    @classmethod
+    def of(cls, judgement: Judgement) -> CheckOut:
+        return cls(
+            spam_probability=judgement.spam_probability,
+            verdict=judgement.verdict,
+            reasons=[Reason(**r) for r in judgement.reasons if "ngram" in r],
+            model_version=judgement.model_version,
+            guid=judgement.guid,
+        )
+
+
+class BatchOut(BaseModel):
+    results: list[CheckOut]
+    model_version: str
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    label: Literal["spam", "ham"]
+    stored: bool = True
+
+
+class ModelOut(BaseModel):
+    version: str
+    created_at: str | None
+    spam_threshold: float
+    discard_threshold: float
+    metrics: dict[str, Any]
+    training_data: list[dict[str, Any]]
+
+
+class Status(BaseModel):
+    status: str
+    model_version: str | None = None
+    database: str | None = None
+    detail: str | None = None

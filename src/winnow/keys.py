@@ -1,0 +1,129 @@
+"""API keys: made here, shown once, stored only as a SHA-256 hash.
+
+A key is 32 random lower-case hex characters: 128 bits, so a plain fast hash is
+safe to store (there is nothing to brute-force the way there is with passwords),
+and a valid DNS label, because some Akismet clients send the key as the first
+label of the ``Host`` header (``KEY.rest.akismet.com``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from urllib.parse import urlsplit
+
+from winnow.errors import ApiKeyError
+from winnow.store import KeyRecord, Store
+
+KEY_BYTES = 16
+PREFIX_CHARS = 8
+MAX_CACHED_KEYS = 10_000
+_KEY_SHAPE = re.compile(r"[0-9a-f]{32}")
+
+
+def new_key() -> str:
+    """A fresh random API key."""
+    return secrets.token_hex(KEY_BYTES)
+
+
+def looks_like_key(text: str) -> bool:
+    """Whether ``text`` has the shape of a winnow key (cheap filter before any lookup)."""
+    return bool(_KEY_SHAPE.fullmatch(text))
+
+
+def hash_key(key: str) -> str:
+    """The stored form of a key."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def key_matches(key: str, stored_hash: str) -> bool:
+    """Constant-time comparison of a presented key with a stored hash."""
+    return hmac.compare_digest(hash_key(key), stored_hash)
+
+
+def key_prefix(key: str) -> str:
+    """The first characters of a key: enough for an operator to tell keys apart."""
+    return key[:PREFIX_CHARS]
+
+
+def normalize_site(url: str) -> str:
+    """The site a key is bound to, as ``host[:port]`` in lower case.
+
+    Akismet clients send the blog's home URL in many spellings (with or without
+    scheme, trailing slash, path or ``www.``); they all name the same site.
+    """
+    text = url.strip()
+    parts = urlsplit(text if "//" in text else f"//{text}")
+    try:
+        host, port = (parts.hostname or "").rstrip(".").removeprefix("www."), parts.port
+    except ValueError:
+        host, port = "", None
+    if not host:
+        raise ApiKeyError(f"not a site URL: {url!r}")
+    return f"{host}:{port}" if port else host
+
+
+def issue_key(
+    store: Store,
+    site: str,
+    spam_threshold: float | None = None,
+    discard_threshold: float | None = None,
+) -> tuple[str, KeyRecord]:
+    """Create a key bound to ``site``; the key itself is returned once and never stored."""
+    for name, value in (("spam", spam_threshold), ("discard", discard_threshold)):
+        if value is not None and not 0 <= value <= 1:
+            raise ApiKeyError(f"{name} threshold must be between 0 and 1, not {value}")
+    key = new_key()
+    record_id = store.add_key(
+        hash_key(key),
+        key_prefix(key),
+        normalize_site(site),
+        spam_threshold=spam_threshold,
+        discard_threshold=discard_threshold,
+    )
+    record = next(k for k in store.list_keys() if k.id == record_id)
+    return key, record
+
+
+def site_matches(record: KeyRecord, site: str | None) -> bool:
+    """Whether a request's site (Akismet's ``blog``) is the one the key is bound to."""
+    try:
+        return site is not None and normalize_site(site) == record.site
+    except ApiKeyError:
+        return False
+
+
+class KeyRing:
+    """Finds the active key record for a presented key, with a short cache.
+
+    The cache keeps the store off the hot path of every check; ``ttl`` bounds
+    how long a revoked key keeps working in a running service.
+    """
+
+    def __init__(self, store: Store, ttl: float = 5.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, KeyRecord | None]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, key: str | None) -> KeyRecord | None:
+        """The active record of ``key``, or None (unknown, revoked, or malformed)."""
+        if not key or not looks_like_key(key):
+            return None
+        digest = hash_key(key)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is None or now - cached[0] > self.ttl:
+            found = self.store.find_key(digest)
+            cached = (now, found if found and found.active else None)
+            with self._lock:
+                if len(self._cache) >= MAX_CACHED_KEYS:
+                    self._cache.clear()
+                self._cache[digest] = cached
+        record = cached[1]
+        return record if record and key_matches(key, record.key_hash) else None

@@ -1,0 +1,209 @@
+"""Moderation verdicts: a spam probability becomes ``ham``, ``spam`` or ``discard``.
+
+``spam`` holds a comment for a moderator; ``discard`` is blatant spam that a site
+may drop without looking (Akismet's "discard" pro-tip). Both thresholds come from
+the model (chosen on cross-validated scores when it was trained) unless the
+operator or the site's API key overrides them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from winnow.errors import ModelNotFoundError
+from winnow.keys import KeyRing
+from winnow.model import SpamModel
+from winnow.registry import LiveModel
+from winnow.store import CheckLogWriter, CheckRecord, FeedbackRecord, KeyRecord, Store
+
+Verdict = Literal["ham", "spam", "discard"]
+REASONS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Spam at or above ``spam``; discard at or above ``discard`` (never below ``spam``)."""
+
+    spam: float
+    discard: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.spam <= self.discard <= 1.0:
+            raise ValueError(f"need 0 <= spam ({self.spam}) <= discard ({self.discard}) <= 1")
+
+    def verdict(self, probability: float) -> Verdict:
+        if probability >= self.discard:
+            return "discard"
+        return "spam" if probability >= self.spam else "ham"
+
+
+def model_thresholds(
+    model: SpamModel, spam: float | None = None, discard: float | None = None
+) -> Thresholds:
+    """The model's thresholds, each replaced by an override when one is given.
+
+    Models trained before a discard threshold was stored get one halfway between
+    their spam threshold and certainty.
+    """
+    spam = model.threshold if spam is None else spam
+    stored = model.metadata.get("discard_threshold")
+    default_discard = stored if stored is not None else (1 + model.threshold) / 2
+    discard = max(spam, default_discard if discard is None else discard)
+    return Thresholds(spam, discard)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One reader comment and what the CMS knows about it."""
+
+    text: str
+    author: str | None = None
+    author_email: str | None = None
+    author_url: str | None = None
+    user_ip: str | None = None
+    permalink: str | None = None
+    article_text: str | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The answer for one comment; ``guid`` names the check in the log."""
+
+    spam_probability: float
+    verdict: Verdict
+    model_version: str
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    guid: str = ""
+
+    @property
+    def is_spam(self) -> bool:
+        return self.verdict != "ham"
+
+
+def judge(
+    model: SpamModel, texts: Sequence[str], thresholds: Thresholds, explain: bool = True
+) -> list[Judgement]:
+    """Score comments in one batch and say what to do with each."""
+    probabilities = model.predict_proba(list(texts))
+    return [
+        Judgement(
+            spam_probability=float(p),
+            verdict=thresholds.verdict(float(p)),
+            model_version=model.version,
+            reasons=model.explain(text, top=REASONS_SHOWN) if explain else [],
+        )
+        for text, p in zip(texts, probabilities, strict=True)
+    ]
+
+
+def forced(verdict: Verdict, model: SpamModel) -> Judgement:
+    """A verdict fixed by a test convention rather than by the model."""
+    probability = 0.0 if verdict == "ham" else 1.0
+    return Judgement(probability, verdict, model.version, [{"signal": "test convention"}])
+
+
+CheckLogMode = Literal["off", "metadata", "full"]
+
+
+class Moderator:
+    """Checks comments and records feedback for both of the service's APIs.
+
+    Thresholds are the model's, overridden by the operator's settings, overridden
+    by the API key's own (per-site) thresholds. Checks go to the best-effort log
+    (``off``, ``metadata`` or ``full`` text); feedback is committed before the
+    call returns. ``is_test`` traffic is answered but never kept for training.
+    """
+
+    def __init__(
+        self,
+        live: LiveModel,
+        store: Store,
+        log_writer: CheckLogWriter | None = None,
+        log_mode: CheckLogMode = "metadata",
+        spam_threshold: float | None = None,
+        discard_threshold: float | None = None,
+    ) -> None:
+        self.live = live
+        self.store = store
+        self.keys = KeyRing(store)
+        self.log_writer = log_writer
+        self.log_mode = log_mode
+        self.spam_threshold = spam_threshold
+        self.discard_threshold = discard_threshold
+
+    def model(self) -> SpamModel:
+        """The model now in service; :class:`ModelNotFoundError` when there is none."""
+        model = self.live.model
+        if model is None:
+            raise ModelNotFoundError(self.live.error or "no model loaded")
+        return model
+
+    def thresholds(self, model: SpamModel, key: KeyRecord | None) -> Thresholds:
+        spam = key.spam_threshold if key and key.spam_threshold is not None else None
+        discard = key.discard_threshold if key and key.discard_threshold is not None else None
+        return model_thresholds(
+            model,
+            spam if spam is not None else self.spam_threshold,
+            discard if discard is not None else self.discard_threshold,
+        )
+
+    def check(
+        self,
+        comments: Sequence[Comment],
+        key: KeyRecord | None,
+        api: str,
+        is_test: bool = False,
+        fixed: Verdict | None = None,
+    ) -> list[Judgement]:
+        """Judge comments with one model (even if another is swapped in meanwhile)."""
+        model = self.model()
+        if fixed is not None:
+            answers = [forced(fixed, model) for _ in comments]
+        else:
+            answers = judge(model, [c.text for c in comments], self.thresholds(model, key))
+        answers = [replace(a, guid=uuid.uuid4().hex) for a in answers]
+        for comment, answer in zip(comments, answers, strict=True):
+            self._log(comment, answer, key, api, is_test)
+        return answers
+
+    def feedback(
+        self, comment: Comment, label: str, key: KeyRecord | None, api: str, is_test: bool = False
+    ) -> int | None:
+        """Store a moderator's decision; returns its id, or None for test traffic."""
+        if is_test:
+            return None
+        fields = {k: v for k, v in asdict(comment).items() if k != "site"}
+        record = FeedbackRecord(
+            label=label, api=api, key_id=key.id if key else None, site=_site(comment, key), **fields
+        )
+        return self.store.add_feedback(record)
+
+    def _log(
+        self, comment: Comment, answer: Judgement, key: KeyRecord | None, api: str, is_test: bool
+    ) -> None:
+        if self.log_writer is None or self.log_mode == "off":
+            return
+        full = self.log_mode == "full" and not is_test
+        details = {k: v for k, v in asdict(comment).items() if v and k != "text"}
+        self.log_writer.put(
+            CheckRecord(
+                api=api,
+                guid=answer.guid,
+                verdict=answer.verdict,
+                spam_probability=answer.spam_probability,
+                model_version=answer.model_version,
+                key_id=key.id if key else None,
+                site=_site(comment, key),
+                is_test=is_test,
+                text=comment.text if full else None,
+                fields=details if full else None,
+            )
+        )
+
+
+def _site(comment: Comment, key: KeyRecord | None) -> str | None:
+    return key.site if key else comment.site
