@@ -116,10 +116,13 @@ def shared_dir() -> Path:
 
 
 def run_winnow(
-    *args: str, cwd: Path = ROOT, input: str | None = None
+    *args: str, cwd: Path = ROOT, input: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """Run the installed ``winnow`` console script, as a user would."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WINNOW_")}
+    """Run the installed ``winnow`` console script, as a user would.
+
+    The caller's ``WINNOW_*`` variables are dropped; ``env`` adds the ones a test sets.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WINNOW_")} | (env or {})
     return subprocess.run(
         [str(WINNOW), *args],
         cwd=cwd,

@@ -1,0 +1,60 @@
+"""API keys: shape, hashing, site binding, and the `winnow keys` commands."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_winnow
+from winnow.errors import ApiKeyError
+from winnow.keys import hash_key, key_matches, looks_like_key, new_key, normalize_site
+
+
+def test_new_keys_are_random_dns_safe_and_hash_checked():
+    key, other = new_key(), new_key()
+    assert key != other and looks_like_key(key) and len(key) == 32
+    assert key_matches(key, hash_key(key)) and not key_matches(other, hash_key(key))
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://News.Example.com/", "news.example.com"),
+        ("news.example.com", "news.example.com"),
+        ("http://www.news.example.com/blog/", "news.example.com"),
+        ("http://localhost:8080", "localhost:8080"),
+    ],
+)
+def test_sites_are_normalised(url, site):
+    assert normalize_site(url) == site
+
+
+@pytest.mark.parametrize("url", ["", "http://", "http://host:port"])
+def test_bad_site_urls_are_refused(url):
+    with pytest.raises(ApiKeyError, match="not a site URL"):
+        normalize_site(url)
+
+
+def winnow_keys(database: str, *args: str):
+    return run_winnow("keys", *args, env={"WINNOW_DATABASE_URL": database})
+
+
+def test_keys_add_list_revoke_through_the_command(tmp_path):
+    database = f"sqlite:///{tmp_path / 'winnow.db'}"
+    added = winnow_keys(database, "add", "--site", "https://news.example.com/")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip()
+    assert looks_like_key(key)
+    listed = winnow_keys(database, "list")
+    assert listed.stdout.startswith(f"{key[:8]}  news.example.com  ")
+    assert key not in listed.stdout and "active" in listed.stdout
+    revoked = winnow_keys(database, "revoke", key)
+    assert revoked.returncode == 0 and "revoked" in revoked.stderr
+    assert "revoked 20" in winnow_keys(database, "list").stdout
+    again = winnow_keys(database, "revoke", key[:8])
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"Error: no active key with prefix '{key[:8]}'"
+
+
+def test_keys_add_with_a_bad_site_is_one_error_line(tmp_path):
+    result = winnow_keys(f"sqlite:///{tmp_path / 'w.db'}", "add", "--site", "http://")
+    assert (result.returncode, result.stderr) == (1, "Error: not a site URL: 'http://'\n")
