@@ -30,6 +30,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         f"scikit-learn {metadata['library_versions']['scikit-learn']}",
         f"- Decision threshold: {metadata['threshold']:.4f} (chosen for at most "
         f"{evaluation['target_fpr']:.1%} of ham flagged in cross-validation)",
+        *_discard_line(metadata, evaluation),
         "",
         "## Training data",
         "",
@@ -65,3 +66,12 @@ def _data_line(data: dict[str, Any]) -> str:
 
 def _fmt(value: object) -> str:
     return "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _discard_line(metadata: dict[str, Any], evaluation: dict[str, Any]) -> list[str]:
+    if metadata.get("discard_threshold") is None:
+        return []
+    return [
+        f"- Discard threshold: {metadata['discard_threshold']:.4f} (blatant spam: at most "
+        f"{evaluation.get('discard_fpr', 0.001):.1%} of ham above it in cross-validation)"
+    ]
