@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from winnow_service.metrics import Metrics
 
 from winnow import akismet
 from winnow.akismet import AkismetRequestError
@@ -19,6 +18,7 @@ from winnow.errors import ModelError, StoreError
 from winnow.keys import site_matches
 from winnow.moderation import Judgement, Moderator
 from winnow.store import KeyRecord, utc_now
+from winnow_service.metrics import Metrics
 
 router = APIRouter(tags=["akismet"])
 API = "akismet"

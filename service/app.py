@@ -17,9 +17,6 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from winnow_service import akismet_api, native, ops
-from winnow_service.metrics import Metrics
-from winnow_service.middleware import BodyLimit, Instrument
 
 from winnow import __version__
 from winnow.errors import ModelError, StoreError
@@ -27,6 +24,9 @@ from winnow.moderation import Moderator
 from winnow.registry import LiveModel
 from winnow.settings import Settings
 from winnow.store import CheckLogWriter, open_store
+from winnow_service import akismet_api, native, ops
+from winnow_service.metrics import Metrics
+from winnow_service.middleware import BodyLimit, Instrument
 
 log = logging.getLogger("winnow.service")
 

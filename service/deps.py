@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from winnow_service.metrics import Metrics
 
 from winnow.moderation import Moderator
 from winnow.settings import Settings
 from winnow.store import KeyRecord
+from winnow_service.metrics import Metrics
 
 bearer = HTTPBearer(auto_error=False, description="A site API key from `winnow keys add`.")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
+
+from winnow.keys import site_matches
+from winnow.moderation import Comment, Moderator
+from winnow.settings import Settings
+from winnow.store import KeyRecord
 from winnow_service.deps import get_metrics, get_moderator, get_settings, site_key
 from winnow_service.metrics import Metrics
 from winnow_service.schemas import (
@@ -15,11 +20,6 @@ from winnow_service.schemas import (
     FeedbackOut,
     ModelOut,
 )
-
-from winnow.keys import site_matches
-from winnow.moderation import Comment, Moderator
-from winnow.settings import Settings
-from winnow.store import KeyRecord
 
 router = APIRouter(prefix="/v1", tags=["native"])
 API = "native"

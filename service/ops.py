@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from winnow_service.deps import get_metrics, get_moderator
-from winnow_service.metrics import Metrics
-from winnow_service.schemas import Status
 
 from winnow.errors import StoreError
 from winnow.moderation import Moderator
+from winnow_service.deps import get_metrics, get_moderator
+from winnow_service.metrics import Metrics
+from winnow_service.schemas import Status
 
 router = APIRouter(tags=["operations"])
 

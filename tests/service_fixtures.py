@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from winnow_service.app import create_app
 
 from conftest import ROOT, WINNOW
 from pg import PostgresServer, free_port, postgres_bin
 from winnow.keys import issue_key
 from winnow.settings import Settings
 from winnow.store import Store, open_store
+from winnow_service.app import create_app
 
 SITE = "https://news.example.com"
 

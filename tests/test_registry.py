@@ -1,5 +1,6 @@
 import json
 import re
+import shutil
 
 import pytest
 
@@ -8,6 +9,7 @@ from winnow.registry import (
     ARTIFACT_FILE,
     CURRENT_FILE,
     METADATA_FILE,
+    LiveModel,
     load_model,
     new_version,
     promote,
@@ -95,3 +97,37 @@ def test_promote_unknown_version(trained):
     models, _ = trained
     with pytest.raises(ModelNotFoundError, match="no model version '20000101-000000'"):
         promote(models, "20000101-000000")
+
+
+def copy_version(models_dir, version, new_name):
+    """Another version holding the same (verified) artefacts."""
+    shutil.copytree(models_dir / version, models_dir / new_name)
+    return new_name
+
+
+def test_live_model_swaps_in_a_promoted_version(trained):
+    models_dir, version = trained
+    live = LiveModel(models_dir)
+    assert live.refresh() is True and live.version == version
+    assert live.refresh() is False
+    promote(models_dir, copy_version(models_dir, version, "20990101-000000"))
+    assert live.refresh() is True and live.version == "20990101-000000"
+
+
+def test_live_model_refuses_a_corrupt_promotion_and_keeps_serving(trained):
+    models_dir, version = trained
+    live = LiveModel(models_dir)
+    live.refresh()
+    broken = copy_version(models_dir, version, "20990101-000000")
+    flip_one_byte(models_dir / broken / "model.joblib")
+    promote(models_dir, broken)
+    assert live.refresh() is False
+    assert live.version == version
+    assert "SHA-256 does not match" in live.error
+    assert live.refresh() is False  # not retried until models/current is written again
+
+
+def test_live_model_without_any_model_reports_why(tmp_path):
+    live = LiveModel(tmp_path)
+    assert live.refresh() is False and live.model is None
+    assert live.error.startswith("no trained model in")

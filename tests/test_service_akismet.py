@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 
 from service_fixtures import SITE
 from test_service_native import HAM, SPAM
+from winnow_service.app import create_app
 
 THANKS = "Thanks for making the web a better place."
 
@@ -140,9 +142,6 @@ def test_usage_limit(client, form, site_key):
 def test_without_a_model_the_plugin_is_told_to_hold_the_comment(
     service_settings, site_key, tmp_path
 ):
-    from fastapi.testclient import TestClient
-    from winnow_service.app import create_app
-
     service_settings.models_dir = tmp_path / "empty"
     with TestClient(create_app(service_settings)) as empty:
         answer = empty.post(

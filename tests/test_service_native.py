@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import time
+
+from fastapi.testclient import TestClient
+
+from winnow.registry import promote
+from winnow_service.app import create_app
+
 SPAM = "Google is paying $190 an hour for easy work from home, start now at quick-pay-jobs.com"
 HAM = "The council's plan for the bypass ignores the flooding on Mill Lane every winter."
 
@@ -33,9 +41,6 @@ def test_batch_keeps_order_and_one_model(client, auth):
 
 
 def test_batch_over_the_limit_is_refused_naming_the_field(service_settings, site_key):
-    from fastapi.testclient import TestClient
-    from winnow_service.app import create_app
-
     service_settings.max_batch = 2
     with TestClient(create_app(service_settings)) as small:
         answer = small.post(
@@ -146,9 +151,6 @@ def test_health_readiness_and_metrics(client, auth, bundled_model):
 
 
 def test_without_a_model_checks_are_503_and_not_ready(service_settings, site_key, tmp_path):
-    from fastapi.testclient import TestClient
-    from winnow_service.app import create_app
-
     service_settings.models_dir = tmp_path / "empty"
     with TestClient(create_app(service_settings)) as empty:
         answer = empty.post(
@@ -164,3 +166,19 @@ def test_openapi_documents_the_native_operations(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/check", "/v1/check-batch", "/v1/feedback", "/v1/model"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_a_corrupt_promoted_model_is_never_swapped_in(service_settings, models_copy, site_key):
+
+    service_settings.models_dir = models_copy
+    old = (models_copy / "current").read_text().strip()
+    shutil.copytree(models_copy / old, models_copy / "20990101-000000")
+    (models_copy / "20990101-000000" / "model.joblib").write_bytes(b"not a model")
+    auth = {"Authorization": f"Bearer {site_key}"}
+    with TestClient(create_app(service_settings)) as client:
+        promote(models_copy, "20990101-000000")
+        time.sleep(1.0)
+        answer = client.post("/v1/check", json={"text": HAM}, headers=auth)
+        ready = client.get("/readyz")
+    assert answer.status_code == 200 and answer.json()["model_version"] == old
+    assert ready.status_code == 200 and ready.json()["model_version"] == old
