@@ -84,6 +84,7 @@ async def comment_check(request: Request) -> Response:
                 API,
                 akismet.is_test(fields),
                 akismet.test_verdict(fields),
+                False,  # reasons only for flagged comments (X-winnow-reasons)
             )
         )[0]
     except AkismetRequestError as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -57,12 +58,25 @@ class SpamModel:
         """``spam`` or ``ham`` for each text, at the model's threshold."""
         return [label_for(p, self.threshold) for p in self.predict_proba(texts)]
 
+    def features(self, texts: Sequence[str]) -> csr_matrix:
+        """The feature rows of ``texts``: computed once, then scored and explained."""
+        return self.pipeline[:-1].transform(list(texts)).tocsr()
+
+    def proba_of(self, rows: csr_matrix) -> np.ndarray:
+        """Spam probabilities of feature rows from :meth:`features`."""
+        spam_column = list(self.pipeline.classes_).index(SPAM)
+        return self.pipeline[-1].predict_proba(rows)[:, spam_column]
+
     def explain(self, text: str, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of ``text`` that pushed its score most towards its verdict."""
-        row = self.pipeline[:-1].transform([text]).tocsr()
+        row = self.features([text])
+        spam = label_for(self.proba_of(row)[0], self.threshold) == "spam"
+        return self.reasons_of(row, spam, top)
+
+    def reasons_of(self, row: csr_matrix, spam: bool, top: int = 5) -> list[dict[str, Any]]:
+        """The n-grams of one feature row that pushed most towards spam (or towards ham)."""
         coef = self.pipeline[-1].coef_[0]
         weights = row.data * coef[row.indices]
-        spam = label_for(self.predict_proba([text])[0], self.threshold) == "spam"
         order = np.argsort(-weights if spam else weights)
         names = self._names()
         reasons: dict[tuple[str, str], dict[str, Any]] = {}

@@ -85,19 +85,25 @@ class Judgement:
 
 
 def judge(
-    model: SpamModel, texts: Sequence[str], thresholds: Thresholds, explain: bool = True
+    model: SpamModel,
+    texts: Sequence[str],
+    thresholds: Thresholds,
+    explain: bool = True,
+    explain_ham: bool = True,
 ) -> list[Judgement]:
-    """Score comments in one batch and say what to do with each."""
-    probabilities = model.predict_proba(list(texts))
-    return [
-        Judgement(
-            spam_probability=float(p),
-            verdict=thresholds.verdict(float(p)),
-            model_version=model.version,
-            reasons=model.explain(text, top=REASONS_SHOWN) if explain else [],
-        )
-        for text, p in zip(texts, probabilities, strict=True)
-    ]
+    """Score comments in one batch and say what to do with each.
+
+    Features are computed once per batch and give both the probabilities and the
+    reasons; the reasons point the way of the verdict at *these* thresholds.
+    """
+    rows = model.features(texts)
+    judgements = []
+    for i, probability in enumerate(model.proba_of(rows)):
+        verdict = thresholds.verdict(float(probability))
+        wanted = explain and (explain_ham or verdict != "ham")
+        reasons = model.reasons_of(rows[i], verdict != "ham", REASONS_SHOWN) if wanted else []
+        judgements.append(Judgement(float(probability), verdict, model.version, reasons))
+    return judgements
 
 
 def forced(verdict: Verdict, model: SpamModel) -> Judgement:
@@ -158,13 +164,15 @@ class Moderator:
         api: str,
         is_test: bool = False,
         fixed: Verdict | None = None,
+        explain_ham: bool = True,
     ) -> list[Judgement]:
         """Judge comments with one model (even if another is swapped in meanwhile)."""
         model = self.model()
         if fixed is not None:
             answers = [forced(fixed, model) for _ in comments]
         else:
-            answers = judge(model, [c.text for c in comments], self.thresholds(model, key))
+            texts = [c.text for c in comments]
+            answers = judge(model, texts, self.thresholds(model, key), explain_ham=explain_ham)
         answers = [replace(a, guid=uuid.uuid4().hex) for a in answers]
         for comment, answer in zip(comments, answers, strict=True):
             self._log(comment, answer, key, api, is_test)
