@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install train retrain serve test test-all lint format clean
+YOUTUBE := ../shared/datasets/youtube-spam-collection
+
+.PHONY: install train retrain serve evaluate test test-all lint format clean
 
 install: $(STAMP)
 
@@ -18,6 +20,13 @@ train: install  ## train a model from training/config.toml into models/ and prom
 
 retrain: install  ## train on the corpus + stored feedback; promote only if not worse
 	$(BIN)/winnow retrain
+
+evaluate: install  ## the harness: corpus CV; YouTube CV and leave-one-video-out when ../shared is there
+	$(BIN)/winnow evaluate training/data/comments.jsonl --cv 10 --seeds 3
+	@if [ -d $(YOUTUBE) ]; then \
+		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --cv 10 --seeds 3 && \
+		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --by-source --with-corpus; \
+	else echo "$(YOUTUBE) not found: YouTube evaluation skipped"; fi
 
 serve: install  ## run the HTTP service (WINNOW_* settings; see README)
 	$(BIN)/winnow serve

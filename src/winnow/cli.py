@@ -322,15 +322,48 @@ def evaluate(
     ] = None,
     models_dir: ModelsDir = None,
     model_version: ModelVersion = None,
+    cv: Annotated[
+        int | None,
+        typer.Option("--cv", help="Cross-validate the training recipe with K folds instead."),
+    ] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Repeat --cv with seeds 0..N-1.")] = 3,
+    by_source: Annotated[
+        bool,
+        typer.Option(
+            "--by-source",
+            help="Leave one source out: each file (or, for one file, each `source`) in turn.",
+        ),
+    ] = False,
+    with_corpus: Annotated[
+        bool,
+        typer.Option("--with-corpus", help="With --by-source: add the bundled corpus to training."),
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Training configuration [default: training/config.toml]."),
+    ] = None,
 ) -> None:
-    """Print the current model's metrics on labelled files, per file and overall."""
+    """Print metrics on labelled files: of the current model, or of the training recipe.
+
+    With --cv or --by-source, models are fitted on part of the files and scored on the
+    rest (the training recipe of --config); otherwise the current model is scored.
+    """
     from winnow.corpus import load_labelled
-    from winnow.evaluation import classification_metrics
-    from winnow.registry import load_model
 
     with user_errors():
-        model = load_model(models_dir or Settings().models_dir, model_version)
         frames = {str(f): load_labelled(f, text_column, label_column) for f in files}
+        if cv is not None or by_source:
+            _evaluate_recipe(frames, cv, seeds, by_source, with_corpus, config, as_json)
+            return
+        from winnow.registry import load_model
+
+        model = load_model(models_dir or Settings().models_dir, model_version)
+    _evaluate_model(model, frames, as_json)
+
+
+def _evaluate_model(model: Any, frames: dict[str, Any], as_json: bool) -> None:
+    from winnow.evaluation import classification_metrics
+
     report: dict[str, Any] = {}
     for name, frame in frames.items():
         report[name] = classification_metrics(
@@ -344,6 +377,49 @@ def evaluate(
         _print_json({"model_version": model.version, "metrics": report})
     else:
         _print_metrics(f"Metrics of model {model.version}", report)
+
+
+def _evaluate_recipe(
+    frames: dict[str, Any],
+    folds: int | None,
+    seeds: int,
+    by_source: bool,
+    with_corpus: bool,
+    config: Path | None,
+    as_json: bool,
+) -> None:
+    """The harness: repeated CV and/or leave-one-source-out of the configured recipe."""
+    from winnow.config import load_config
+    from winnow.harness import labelled_sources, leave_one_source_out, repeated_cv
+    from winnow.training import load_corpus
+
+    cfg = load_config(config or Settings().training_config)
+    data = labelled_sources(frames)
+    report: dict[str, Any] = {}
+    if folds is not None:
+        report["cv"] = repeated_cv(cfg.model, data, folds, range(seeds))
+    if by_source:
+        extra = load_corpus(cfg).frame if with_corpus else None
+        where = ", ".join(frames)
+        report["by_source"] = leave_one_source_out(cfg.model, data, extra, where=where)
+    if as_json:
+        _print_json(report)
+        return
+    _print_harness(report)
+
+
+def _print_harness(report: dict[str, Any]) -> None:
+    if "cv" in report:
+        cv = report["cv"]
+        columns = {"mean": cv["mean"], "std": cv["std"]}
+        _print_metrics(f"{cv['scheme']} ({cv['rows']} comments)", columns)
+        families = cv["runs"][0]["per_family"]
+        if families:
+            recall = {f: {"recall": r} for f, r in families.items()}
+            _print_rows(f"Spam recall per family (seed {cv['runs'][0]['seed']})", recall)
+    if "by_source" in report:
+        by_source = report["by_source"]
+        _print_metrics(by_source["scheme"], {**by_source["per_source"], "mean": by_source["mean"]})
 
 
 @app.command()
@@ -545,7 +621,7 @@ def _print_metrics(title: str, report: dict[str, dict[str, Any]]) -> None:
     for name in report:
         table.add_column(name, justify="right")
     for metric in next(iter(report.values())):
-        table.add_row(metric, *[_cell(report[name][metric]) for name in report])
+        table.add_row(metric, *[_cell(report[name].get(metric)) for name in report])
     stderr.print(table)
 
 

@@ -92,6 +92,8 @@ def classification_metrics(
         "roc_auc": roc_auc_score(y, s) if both else None,
         "pr_auc": average_precision_score(y, s) if both else None,
         "recall_at_1pct_fpr": recall_at_fpr(y, s, 0.01) if both else None,
+        "recall_at_0.1pct_fpr": recall_at_fpr(y, s, 0.001) if both else None,
+        "ece": expected_calibration_error(y, s),
         "false_positive_rate": float(np.mean(predicted[y == HAM])) if (y == HAM).any() else None,
         "threshold": threshold,
     }
@@ -99,6 +101,25 @@ def classification_metrics(
         k: (round(float(v), 4) if isinstance(v, float | np.floating) else v)
         for k, v in metrics.items()
     }
+
+
+def expected_calibration_error(
+    labels: Sequence[int], scores: Sequence[float], bins: int = 10
+) -> float:
+    """How far predicted spam probabilities are from observed spam rates.
+
+    Scores fall into ``bins`` equal-width bins; each bin's |mean score - spam
+    share| counts in proportion to its size. 0 is perfectly calibrated.
+    """
+    y, s = np.asarray(labels, dtype=float), np.asarray(scores, dtype=float)
+    if len(y) == 0:
+        return 0.0
+    which = np.minimum((s * bins).astype(int), bins - 1)
+    gap = 0.0
+    for b in np.unique(which):
+        members = which == b
+        gap += members.sum() * abs(s[members].mean() - y[members].mean())
+    return float(gap / len(y))
 
 
 def _ratio(part: int, whole: int) -> float:

@@ -1,0 +1,86 @@
+"""The evaluation harness: fixed folds, repeated seeds, sources left out, calibration."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import run_winnow
+from winnow.config import ModelConfig
+from winnow.errors import DataError
+from winnow.evaluation import expected_calibration_error
+from winnow.harness import labelled_sources, leave_one_source_out, repeated_cv
+
+PARAMS = ModelConfig(char_min_df=1)
+
+
+@pytest.fixture
+def tiny_frame(tiny_corpus) -> pd.DataFrame:
+    texts, labels = tiny_corpus
+    frame = pd.DataFrame({"text": texts, "label": labels})
+    frame["source"] = ["site-a" if i % 2 else "site-b" for i in range(len(frame))]
+    frame["family"] = ["money" if i < 3 else "other" for i in range(len(frame))]
+    frame.loc[frame["label"] == 0, "family"] = None
+    return frame
+
+
+def test_calibration_error_is_zero_when_scores_match_rates_and_large_when_not():
+    assert expected_calibration_error([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]) == 0.0
+    assert expected_calibration_error([0, 0, 1, 1], [1.0, 1.0, 0.0, 0.0]) == 1.0
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_repeated_cv_is_reproducible_and_reports_every_seed(tiny_frame):
+    first = repeated_cv(PARAMS, tiny_frame, folds=3, seeds=[0, 1])
+    again = repeated_cv(PARAMS, tiny_frame, folds=3, seeds=[0, 1])
+    assert [run["seed"] for run in first["runs"]] == [0, 1]
+    assert first["runs"] == again["runs"]
+    accuracies = [run["metrics"]["accuracy"] for run in first["runs"]]
+    assert first["mean"]["accuracy"] == pytest.approx(sum(accuracies) / 2, abs=1e-4)
+    assert set(first["runs"][0]["per_family"]) == {"money", "other"}
+    assert 0 <= first["mean"]["ece"] <= 1
+
+
+def test_leave_one_source_out_tests_each_source_on_a_model_that_never_saw_it(tiny_frame):
+    report = leave_one_source_out(PARAMS, tiny_frame)
+    assert set(report["per_source"]) == {"site-a", "site-b"}
+    assert report["per_source"]["site-a"]["rows"] == (tiny_frame["source"] == "site-a").sum()
+    extra = tiny_frame.assign(source="extra")
+    with_extra = leave_one_source_out(PARAMS, tiny_frame, extra)
+    assert with_extra["per_source"]["site-a"]["accuracy"] == 1.0  # it has seen them now
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        (["x", None] * 12, "labelled data: 12 rows have no `source`"),
+        (["x"] * 24, "labelled data: only one source (x): nothing to leave out"),
+    ],
+)
+def test_leave_one_source_out_needs_two_named_sources(tiny_frame, sources, message):
+    with pytest.raises(DataError) as error:
+        leave_one_source_out(PARAMS, tiny_frame.assign(source=sources))
+    assert str(error.value) == message
+
+
+def test_several_files_are_sources_by_file_name(tiny_frame):
+    data = labelled_sources({"a/one.csv": tiny_frame, "b/two.csv": tiny_frame})
+    assert sorted(data["source"].unique()) == ["one.csv", "two.csv"]
+
+
+def test_evaluate_cv_through_the_command(tiny_corpus_file):
+    result = run_winnow("evaluate", str(tiny_corpus_file), "--cv", "3", "--seeds", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [run["seed"] for run in report["cv"]["runs"]] == [0, 1]
+    assert report["cv"]["rows"] == 24
+
+
+def test_evaluate_by_source_needs_a_source(tiny_corpus_file):
+    result = run_winnow("evaluate", str(tiny_corpus_file), "--by-source")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: {tiny_corpus_file}: only one source (tiny): nothing to leave out\n"
+    )
