@@ -5,11 +5,14 @@ Skipped with a reason when ``../shared`` is absent, as in a newcomer's clone.
 
 import json
 
+import httpx
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import roc_auc_score
 
 from conftest import run_winnow
+from service_fixtures import SITE
 from winnow.corpus import load_labelled
 from winnow.pages import read_page
 from winnow.segment import find_references, segment_page
@@ -106,3 +109,23 @@ def test_scoring_the_seed_folder_gives_exactly_the_comment_units_of_001(
     assert set(scored["page"]) == {str(shared_dir / "seeds" / SEED_WITH_COMMENTS)}
     assert scored["line_start"].tolist() == list(range(13, 39))
     assert scored.loc[scored["label"] == "spam", "line_start"].tolist() == [38]
+
+
+def akismet_comment_check(server_url, key, text):
+    """The plain-text answer of a live server's ``/1.1/comment-check`` for ``text``."""
+    fields = {"api_key": key, "blog": SITE, "user_ip": "203.0.113.7", "comment_content": text}
+    answer = httpx.post(f"{server_url}/1.1/comment-check", data=fields, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_live_comment_check_answers_the_seed_spam_true_and_a_seed_comment_false(
+    shared_dir, serve, site_key
+):
+    """Seed 001's one spam post (line 38) and an ordinary comment (line 13), over HTTP."""
+    comments = {n: (text, spam) for n, text, spam in seed_comment_lines(shared_dir)}
+    assert (comments[38][1], comments[13][1]) == (True, False)  # the ground truth agrees
+    server = serve()
+    answers = [akismet_comment_check(server.url, site_key, comments[n][0]) for n in (38, 13)]
+    assert answers == ["true", "false"]
