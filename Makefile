@@ -22,7 +22,7 @@ retrain: install  ## train on the corpus + stored feedback; promote only if not 
 	$(BIN)/winnow retrain
 
 evaluate: install  ## the harness: corpus CV; YouTube CV and leave-one-video-out when ../shared is there
-	$(BIN)/winnow evaluate training/data/comments.jsonl --cv 10 --seeds 3
+	$(BIN)/winnow evaluate training/data/comments.jsonl --cv 10 --seeds 3 --obfuscation
 	@if [ -d $(YOUTUBE) ]; then \
 		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --cv 10 --seeds 3 && \
 		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --by-source --with-corpus; \

@@ -338,6 +338,12 @@ def evaluate(
         bool,
         typer.Option("--with-corpus", help="With --by-source: add the bundled corpus to training."),
     ] = False,
+    obfuscation: Annotated[
+        bool,
+        typer.Option(
+            "--obfuscation", help="Spam recall on held-out spam as written and obfuscated."
+        ),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option("--config", help="Training configuration [default: training/config.toml]."),
@@ -352,8 +358,9 @@ def evaluate(
 
     with user_errors():
         frames = {str(f): load_labelled(f, text_column, label_column) for f in files}
-        if cv is not None or by_source:
-            _evaluate_recipe(frames, cv, seeds, by_source, with_corpus, config, as_json)
+        if cv is not None or by_source or obfuscation:
+            schemes = {"cv": cv, "by_source": by_source, "obfuscation": obfuscation}
+            _evaluate_recipe(frames, schemes, seeds, with_corpus, config, as_json)
             return
         from winnow.registry import load_model
 
@@ -381,24 +388,30 @@ def _evaluate_model(model: Any, frames: dict[str, Any], as_json: bool) -> None:
 
 def _evaluate_recipe(
     frames: dict[str, Any],
-    folds: int | None,
+    schemes: dict[str, Any],
     seeds: int,
-    by_source: bool,
     with_corpus: bool,
     config: Path | None,
     as_json: bool,
 ) -> None:
-    """The harness: repeated CV and/or leave-one-source-out of the configured recipe."""
+    """The harness: repeated CV, leave-one-source-out and obfuscated spam, as asked."""
     from winnow.config import load_config
-    from winnow.harness import labelled_sources, leave_one_source_out, repeated_cv
+    from winnow.harness import (
+        labelled_sources,
+        leave_one_source_out,
+        obfuscation_recall,
+        repeated_cv,
+    )
     from winnow.training import load_corpus
 
     cfg = load_config(config or Settings().training_config)
     data = labelled_sources(frames)
     report: dict[str, Any] = {}
-    if folds is not None:
-        report["cv"] = repeated_cv(cfg.model, data, folds, range(seeds))
-    if by_source:
+    if schemes["cv"] is not None:
+        report["cv"] = repeated_cv(cfg.model, data, schemes["cv"], range(seeds))
+    if schemes["obfuscation"]:
+        report["obfuscation"] = obfuscation_recall(cfg.model, data)
+    if schemes["by_source"]:
         extra = load_corpus(cfg).frame if with_corpus else None
         where = ", ".join(frames)
         report["by_source"] = leave_one_source_out(cfg.model, data, extra, where=where)
@@ -416,7 +429,12 @@ def _print_harness(report: dict[str, Any]) -> None:
         families = cv["runs"][0]["per_family"]
         if families:
             recall = {f: {"recall": r} for f, r in families.items()}
-            _print_rows(f"Spam recall per family (seed {cv['runs'][0]['seed']})", recall)
+            _print_rows(
+                f"Spam recall per family (seed {cv['runs'][0]['seed']})", recall, key="family"
+            )
+    if "obfuscation" in report:
+        recall = {name: {"spam recall": r} for name, r in report["obfuscation"]["recall"].items()}
+        _print_rows(report["obfuscation"]["scheme"], recall, key="spam as")
     if "by_source" in report:
         by_source = report["by_source"]
         _print_metrics(by_source["scheme"], {**by_source["per_source"], "mean": by_source["mean"]})
@@ -625,9 +643,9 @@ def _print_metrics(title: str, report: dict[str, dict[str, Any]]) -> None:
     stderr.print(table)
 
 
-def _print_rows(title: str, report: dict[str, dict[str, Any]]) -> None:
+def _print_rows(title: str, report: dict[str, dict[str, Any]], key: str = "template") -> None:
     table = RichTable(title=title)
-    table.add_column("template")
+    table.add_column(key)
     columns = list(next(iter(report.values())))
     for column in columns:
         table.add_column(column, justify="right")
