@@ -14,8 +14,17 @@ def fitted(tiny_corpus) -> SpamModel:
 
 def test_pipeline_follows_the_estimator_contract():
     pipeline = build_pipeline(ModelConfig(C=3.0))
-    assert clone(pipeline).get_params()["classifier__C"] == 3.0
-    assert not hasattr(pipeline[-1], "coef_")
+    assert clone(pipeline).get_params()["classifier__estimator__C"] == 3.0
+    assert clone(pipeline).get_params()["classifier__method"] == "sigmoid"
+    assert not hasattr(pipeline[-1], "calibrated_classifiers_")
+
+
+def test_calibration_can_be_switched_off(tiny_corpus):
+    texts, labels = tiny_corpus
+    plain = build_pipeline(ModelConfig(char_min_df=1, calibration="none")).fit(texts, labels)
+    assert plain.get_params()["classifier__C"] == 10.0
+    model = SpamModel(plain, threshold=0.5)
+    assert model.explain("Google is paying $90 an hour, visit cashnow.com", top=2)
 
 
 def test_spam_model_scores_and_labels(tiny_corpus):

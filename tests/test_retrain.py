@@ -50,21 +50,25 @@ def test_decide_uses_the_metric_and_the_tolerance(tiny_config, current, candidat
     assert ("keeping 20260101-000000" in reason) is not promoted
 
 
-def test_retrain_keeps_the_current_model_when_feedback_makes_it_worse(
+def test_retrain_keeps_the_current_model_when_the_candidate_is_worse(
     tiny_config, tiny_corpus, sqlite_store, tmp_path
 ):
+    """A retraining whose recipe was broken (one feature) must not replace a good model."""
     models = tmp_path / "models"
     first = train(tiny_config, models).version
     texts, labels = tiny_corpus
-    for text, label in zip(texts, labels, strict=True):
-        flipped = "ham" if label else "spam"
-        sqlite_store.add_feedback(FeedbackRecord(label=flipped, text=text + " !", api="native"))
-    result = retrain(tiny_config, models, sqlite_store, tmp_path / "exports")
+    for text, label in zip(texts[:6], labels[:6], strict=True):
+        record = FeedbackRecord(label="spam" if label else "ham", text=text + " !", api="native")
+        sqlite_store.add_feedback(record)
+    broken = tiny_config.model_copy(
+        update={"model": tiny_config.model.model_copy(update={"max_features": 1})}
+    )
+    result = retrain(broken, models, sqlite_store, tmp_path / "exports")
     assert result.promoted is False
     assert "worse than current" in result.reason
     assert current_version(models) == first
     assert result.candidate.metadata["retraining"]["promoted"] is False
-    assert Path(result.comparison["feedback_export"]).read_text().count("\n") == len(texts)
+    assert Path(result.comparison["feedback_export"]).read_text().count("\n") == 6
 
 
 def test_retrain_without_a_current_model_promotes_the_first(tiny_config, sqlite_store, tmp_path):

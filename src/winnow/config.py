@@ -37,6 +37,8 @@ class ModelConfig(_Section):
     C: float = Field(10.0, gt=0)
     class_weight: Literal["balanced"] | None = "balanced"
     max_iter: int = Field(2000, ge=100)
+    calibration: Literal["none", "sigmoid", "isotonic"] = "sigmoid"
+    calibration_folds: int = Field(5, ge=2, le=20)
 
     @model_validator(mode="after")
     def _check_ranges(self) -> ModelConfig:

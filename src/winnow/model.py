@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -32,9 +33,32 @@ def build_pipeline(params: ModelConfig) -> Pipeline:
         [
             ("normalize", TextNormalizer()),
             ("features", build_features(params)),
-            ("classifier", classifier),
+            ("classifier", _calibrated(classifier, params)),
         ]
     )
+
+
+def _calibrated(classifier: LogisticRegression, params: ModelConfig) -> Any:
+    """Logistic regression with its probabilities calibrated on held-out folds.
+
+    Regularisation and class weights leave the raw probabilities under- or
+    over-confident; a sigmoid (or isotonic) map fitted on cross-validated scores
+    makes a 0.8 mean spam about 80 % of the time. ``ensemble=False`` keeps one
+    regression fitted on all the data, whose coefficients explain the scores
+    (the map is monotone, so it changes no ranking and no explanation).
+    """
+    if params.calibration == "none":
+        return classifier
+    return CalibratedClassifierCV(
+        classifier, method=params.calibration, cv=params.calibration_folds, ensemble=False
+    )
+
+
+def coefficients(classifier: Any) -> np.ndarray:
+    """The logistic regression's weights, whether or not it is wrapped in a calibration."""
+    if hasattr(classifier, "calibrated_classifiers_"):
+        classifier = classifier.calibrated_classifiers_[0].estimator
+    return classifier.coef_[0]
 
 
 @dataclass
@@ -75,7 +99,7 @@ class SpamModel:
 
     def reasons_of(self, row: csr_matrix, spam: bool, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of one feature row that pushed most towards spam (or towards ham)."""
-        coef = self.pipeline[-1].coef_[0]
+        coef = coefficients(self.pipeline[-1])
         weights = row.data * coef[row.indices]
         order = np.argsort(-weights if spam else weights)
         names = self._names()
