@@ -338,10 +338,10 @@ class PageSegmenter(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 1.0,
-        enter_penalty: float = 8.0,
+        C: float = 3.0,
+        enter_penalty: float = 14.0,
         switch_penalty: float = 0.3,
-        quote_weight: float = 0.4,
+        quote_weight: float = 0.8,
     ):
         self.C = C
         self.enter_penalty = enter_penalty
