@@ -77,10 +77,10 @@ class PagesConfig(_Section):
 class SegmenterConfig(_Section):
     """The page segmenter's line classifier and its page-order decoding."""
 
-    C: float = Field(1.0, gt=0)
-    enter_penalty: float = Field(8.0, ge=0)
+    C: float = Field(3.0, gt=0)
+    enter_penalty: float = Field(14.0, ge=0)
     switch_penalty: float = Field(0.3, ge=0)
-    quote_weight: float = Field(0.4, ge=0, le=1)
+    quote_weight: float = Field(0.8, ge=0, le=1)
 
 
 class TrainingConfig(_Section):

@@ -65,6 +65,9 @@ class PageLine:
     style: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     context: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     page_gap: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    before: str = ""
+    after: str = ""
+    shape_repeats: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
 
 def page_lines(text: str) -> list[PageLine]:
@@ -74,6 +77,7 @@ def page_lines(text: str) -> list[PageLine]:
     if not lines:
         return []
     counts = Counter(_fold(line.text) for line in lines)
+    shapes = np.concatenate([[0.0], _shape_repeats(lines), [0.0]])  # previous, own, next
     styles = np.asarray([_style(line.text) for line in lines]).reshape(len(lines), -1)
     gaps = _page_gaps(styles)
     for index, line in enumerate(lines):
@@ -84,7 +88,31 @@ def page_lines(text: str) -> list[PageLine]:
         line.style = styles[index]
         line.context = _context(styles, index)
         line.page_gap = gaps[index]
+        line.before = lines[index - 1].text if index else ""
+        line.after = lines[index + 1].text if index + 1 < len(lines) else ""
+        line.shape_repeats = shapes[index : index + 3]
     return lines
+
+
+_SHAPE_TOKEN = re.compile(r"[^\W\d_]+|\d+|\S")
+
+
+def _shape(text: str, max_tokens: int = 16) -> str | None:
+    """A short line's skeleton: words and numbers reduced to placeholders, punctuation
+    kept ("Ann Lee — 3 hours ago" -> "w — 0 w"). Long lines have none."""
+    tokens = _SHAPE_TOKEN.findall(text)
+    if len(tokens) > max_tokens:
+        return None
+    kinds = ["w" if t[0].isalpha() else "0" if t[0].isdigit() else t for t in tokens]
+    return " ".join(k for i, k in enumerate(kinds) if i == 0 or k != kinds[i - 1])
+
+
+def _shape_repeats(lines: Sequence[PageLine]) -> np.ndarray:
+    """How many other lines of the page share each line's skeleton (log scale): the
+    author, date and "Reply" lines around comments repeat theirs, comments do not."""
+    shapes = [_shape(line.text) for line in lines]
+    counts = Counter(shapes)
+    return np.asarray([np.log1p(counts[s] - 1) if s else 0.0 for s in shapes])
 
 
 def _page_gaps(styles: np.ndarray) -> np.ndarray:
@@ -150,6 +178,7 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
                 *line.style,
                 *line.context,
                 *line.page_gap,
+                *line.shape_repeats,
                 line.position,
                 float(line.blank_before),
                 float(line.blank_after),
@@ -165,8 +194,21 @@ def line_texts(lines: Sequence[PageLine]) -> list[str]:
     return [line.text for line in lines]
 
 
+def neighbour_texts(lines: Sequence[PageLine]) -> list[str]:
+    """The previous and the next line's words, each word tagged with its side, so that
+    furniture around a line ("Reply", "writes:", "About the author") tells what it is."""
+    return [
+        " ".join(
+            [f"p_{w}" for w in _WORD.findall(line.before.casefold())]
+            + [f"n_{w}" for w in _WORD.findall(line.after.casefold())]
+        )
+        for line in lines
+    ]
+
+
 def build_line_classifier(C: float = 1.0) -> Pipeline:
-    """TF-IDF and layout features into a multinomial logistic regression over KINDS."""
+    """TF-IDF of the line and of its neighbours, and layout features, into a multinomial
+    logistic regression over KINDS."""
     words = Pipeline(
         [
             ("text", FunctionTransformer(line_texts)),
@@ -178,10 +220,19 @@ def build_line_classifier(C: float = 1.0) -> Pipeline:
             ),
         ]
     )
+    neighbours = Pipeline(
+        [
+            ("text", FunctionTransformer(neighbour_texts)),
+            ("tfidf", TfidfVectorizer(min_df=2, sublinear_tf=True, token_pattern=r"\S+")),
+        ]
+    )
     layout = Pipeline([("dense", LayoutFeatures()), ("scale", StandardScaler())])
     return Pipeline(
         [
-            ("features", FeatureUnion([("words", words), ("layout", layout)])),
+            (
+                "features",
+                FeatureUnion([("words", words), ("neighbours", neighbours), ("layout", layout)]),
+            ),
             ("classifier", LogisticRegression(C=C, class_weight="balanced", max_iter=3000)),
         ]
     )
@@ -287,10 +338,10 @@ class PageSegmenter(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 1.0,
-        enter_penalty: float = 8.0,
+        C: float = 3.0,
+        enter_penalty: float = 14.0,
         switch_penalty: float = 0.3,
-        quote_weight: float = 0.4,
+        quote_weight: float = 0.8,
     ):
         self.C = C
         self.enter_penalty = enter_penalty
