@@ -5,7 +5,9 @@ A site moves from Akismet to winnow by changing the host its plugin talks to.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +25,7 @@ from winnow_service.metrics import Metrics
 router = APIRouter(tags=["akismet"])
 API = "akismet"
 DEBUG = "X-akismet-debug-help"
+Endpoint = Callable[[Request], Awaitable[Response]]
 BAD_KEY = "Invalid API key or site: check the key and the 'blog' URL it was issued for."
 
 
@@ -38,6 +41,21 @@ def unavailable(error: Exception) -> PlainTextResponse:
     """Akismet's error form: the plugin holds the comment instead of deciding."""
     reason = str(error).splitlines()[0][:200] if isinstance(error, ModelError) else str(error)
     return text(f"Service unavailable: {reason}", 503, **{"X-akismet-error": reason})
+
+
+def akismet_errors(endpoint: Endpoint) -> Endpoint:
+    """Answer refused requests and unavailable model/store the way Akismet does."""
+
+    @functools.wraps(endpoint)
+    async def answered(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except AkismetRequestError as exc:
+            return refused(exc)
+        except (ModelError, StoreError) as exc:
+            return unavailable(exc)
+
+    return answered
 
 
 async def form(request: Request) -> dict[str, str]:
@@ -57,40 +75,32 @@ def authorised(moderator: Moderator, fields: dict[str, str], host: str | None) -
     return record
 
 
+@akismet_errors
 async def verify_key(request: Request) -> Response:
-    try:
-        fields = await form(request)
-        moderator: Moderator = request.app.state.moderator
-        record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
-        if record is None or not site_matches(record, fields.get("blog")):
-            return text(akismet.INVALID, **{DEBUG: BAD_KEY})
-    except AkismetRequestError as exc:
-        return refused(exc)
-    except StoreError as exc:
-        return unavailable(exc)
+    fields = await form(request)
+    moderator: Moderator = request.app.state.moderator
+    record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+    if record is None or not site_matches(record, fields.get("blog")):
+        return text(akismet.INVALID, **{DEBUG: BAD_KEY})
     return text(akismet.VALID)
 
 
+@akismet_errors
 async def comment_check(request: Request) -> Response:
     moderator: Moderator = request.app.state.moderator
-    try:
-        fields = await form(request)
-        record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
-        judgement = (
-            await run_in_threadpool(
-                moderator.check,
-                [akismet.comment_of(fields)],
-                record,
-                API,
-                akismet.is_test(fields),
-                akismet.test_verdict(fields),
-                False,  # reasons only for flagged comments (X-winnow-reasons)
-            )
-        )[0]
-    except AkismetRequestError as exc:
-        return refused(exc)
-    except (ModelError, StoreError) as exc:
-        return unavailable(exc)
+    fields = await form(request)
+    record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
+    judgement = (
+        await run_in_threadpool(
+            moderator.check,
+            [akismet.comment_of(fields)],
+            record,
+            API,
+            akismet.is_test(fields),
+            akismet.test_verdict(fields),
+            False,  # reasons only for flagged comments (X-winnow-reasons)
+        )
+    )[0]
     metrics: Metrics = request.app.state.metrics
     metrics.count_verdicts(API, [judgement.verdict])
     return text(akismet.TRUE if judgement.is_spam else akismet.FALSE, **_check_headers(judgement))
@@ -112,41 +122,34 @@ def reasons_header(reasons: list[dict[str, Any]]) -> str:
 
 async def _submit(request: Request, label: str) -> Response:
     moderator: Moderator = request.app.state.moderator
-    try:
-        fields = await form(request)
-        record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
-        comment = akismet.comment_of(fields)
-        await run_in_threadpool(
-            moderator.feedback, comment, label, record, API, akismet.is_test(fields)
-        )
-    except AkismetRequestError as exc:
-        return refused(exc)
-    except StoreError as exc:
-        return unavailable(exc)
+    fields = await form(request)
+    record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
+    comment = akismet.comment_of(fields)
+    await run_in_threadpool(
+        moderator.feedback, comment, label, record, API, akismet.is_test(fields)
+    )
     return text(akismet.THANKS)
 
 
+@akismet_errors
 async def submit_spam(request: Request) -> Response:
     return await _submit(request, "spam")
 
 
+@akismet_errors
 async def submit_ham(request: Request) -> Response:
     return await _submit(request, "ham")
 
 
+@akismet_errors
 async def usage_limit(request: Request) -> Response:
     """Self-hosted winnow has no quota: the limit is ``none`` and nothing is throttled."""
     moderator: Moderator = request.app.state.moderator
-    try:
-        fields = await form(request)
-        record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
-        if record is None:
-            return text(akismet.INVALID, **{DEBUG: BAD_KEY})
-        usage = await run_in_threadpool(moderator.store.count_checks, record.id, _month_start())
-    except AkismetRequestError as exc:
-        return refused(exc)
-    except StoreError as exc:
-        return unavailable(exc)
+    fields = await form(request)
+    record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+    if record is None:
+        return text(akismet.INVALID, **{DEBUG: BAD_KEY})
+    usage = await run_in_threadpool(moderator.store.count_checks, record.id, _month_start())
     return JSONResponse({"limit": "none", "usage": usage, "percentage": "0.00", "throttled": False})
 
 

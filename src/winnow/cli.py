@@ -47,6 +47,16 @@ ModelsDir = Annotated[
 ModelVersion = Annotated[
     str | None, typer.Option("--model", help="Model version to use [default: the promoted one].")
 ]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Training configuration [default: training/config.toml]."),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", help="Folder for model versions [default: WINNOW_MODELS_DIR or models/]."
+    ),
+]
 TextColumnOption = Annotated[
     str | None,
     typer.Option("--text-column", help="Column holding the comment text [default: text]."),
@@ -72,16 +82,8 @@ def train(
             help="Labelled CSV/JSONL/Parquet file (repeatable) [default: the bundled corpus].",
         ),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Folder for model versions [default: WINNOW_MODELS_DIR or models/]."
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Training configuration [default: training/config.toml]."),
-    ] = None,
+    out: OutOption = None,
+    config: ConfigOption = None,
     pages: Annotated[
         Path | None,
         typer.Option("--pages", help="Folder of annotated pages [default: the configuration's]."),
@@ -344,10 +346,7 @@ def evaluate(
             "--obfuscation", help="Spam recall on held-out spam as written and obfuscated."
         ),
     ] = False,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Training configuration [default: training/config.toml]."),
-    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Print metrics on labelled files: of the current model, or of the training recipe.
 
@@ -514,16 +513,8 @@ def models(models_dir: ModelsDir = None) -> None:
 
 @app.command()
 def retrain(
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Training configuration [default: training/config.toml]."),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Folder for model versions [default: WINNOW_MODELS_DIR or models/]."
-        ),
-    ] = None,
+    config: ConfigOption = None,
+    out: OutOption = None,
 ) -> None:
     """Train on the corpus plus stored feedback; promote only if not worse than the current."""
     from winnow.config import load_config

@@ -196,7 +196,7 @@ class Moderator:
         if self.log_writer is None or self.log_mode == "off":
             return
         full = self.log_mode == "full" and not is_test
-        details = {k: v for k, v in asdict(comment).items() if v and k != "text"}
+        details = {k: v for k, v in asdict(comment).items() if v and k != "text"} if full else None
         self.log_writer.put(
             CheckRecord(
                 api=api,
@@ -208,7 +208,7 @@ class Moderator:
                 site=_site(comment, key),
                 is_test=is_test,
                 text=comment.text if full else None,
-                fields=details if full else None,
+                fields=details,
             )
         )
 

@@ -68,7 +68,8 @@ def retrain(
         current: SpamModel | None = load_model(models_dir)
     except ModelNotFoundError:
         current = None
-    comparison = compare(config, feedback, current)
+    corpus = load_corpus(config)
+    comparison = compare(config, corpus.frame, feedback, current)
     promoted, reason = decide(comparison, config)
     comparison["feedback_export"] = str(exported)
     candidate = train(
@@ -77,6 +78,7 @@ def retrain(
         promote_model=False,
         extra=feedback,
         extra_metadata={"retraining": {**comparison, "promoted": promoted, "reason": reason}},
+        corpus=corpus,
     )
     if promoted:
         promote(models_dir, candidate.version)
@@ -84,10 +86,13 @@ def retrain(
 
 
 def compare(
-    config: TrainingConfig, feedback: pd.DataFrame, current: SpamModel | None
+    config: TrainingConfig,
+    corpus: pd.DataFrame,
+    feedback: pd.DataFrame,
+    current: SpamModel | None,
 ) -> dict[str, Any]:
     """Held-out metrics of the current model and of a candidate trained without the holdout."""
-    corpus = load_corpus(config).frame[["text", "label", "weight"]]
+    corpus = corpus[["text", "label", "weight"]]
     data = pd.concat([corpus.assign(feedback=0), feedback.assign(feedback=1)], ignore_index=True)
     data["label"] = data["label"].astype(int)
     train_rows, held = _split(data, config.retrain.holdout, config.evaluation.seed)

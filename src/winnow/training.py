@@ -92,14 +92,16 @@ def train(
     promote_model: bool = True,
     extra: pd.DataFrame | None = None,
     extra_metadata: dict[str, Any] | None = None,
+    corpus: Corpus | None = None,
 ) -> TrainingResult:
     """Cross-validate, pick the thresholds, fit on all data, save and promote.
 
     Annotated pages train the page segmenter, and their comments join the spam
     model's training data. ``extra`` rows (``text``, ``label``, ``weight``: the
     moderators' feedback) join it too; ``extra_metadata`` is saved with the model.
+    A ``corpus`` already loaded by the caller is used instead of loading it again.
     """
-    corpus = load_corpus(config, data_files, pages_dir)
+    corpus = corpus or load_corpus(config, data_files, pages_dir)
     frame = corpus.frame
     if extra is not None and len(extra):
         frame = pd.concat([frame, extra[["text", "label", "weight"]]], ignore_index=True)
