@@ -16,10 +16,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from winnow import akismet
 from winnow.akismet import AkismetRequestError
-from winnow.errors import ModelError, StoreError
+from winnow.errors import ModelError, RateLimited, StoreError
 from winnow.keys import site_matches
 from winnow.moderation import Judgement, Moderator
+from winnow.ratelimit import retry_after
 from winnow.store import KeyRecord, utc_now
+from winnow_service.deps import admit_key
 from winnow_service.metrics import Metrics
 
 router = APIRouter(tags=["akismet"])
@@ -37,10 +39,23 @@ def refused(error: AkismetRequestError) -> PlainTextResponse:
     return text(error.body, **{DEBUG: error.help})
 
 
+NO_MODEL = "no model available: the service cannot score"
+
+
 def unavailable(error: Exception) -> PlainTextResponse:
-    """Akismet's error form: the plugin holds the comment instead of deciding."""
-    reason = str(error).splitlines()[0][:200] if isinstance(error, ModelError) else str(error)
+    """Akismet's error form: the plugin holds the comment instead of deciding.
+
+    A model error names files on the server, so the client gets a fixed reason;
+    store errors are short and path-free by contract.
+    """
+    reason = NO_MODEL if isinstance(error, ModelError) else str(error)
     return text(f"Service unavailable: {reason}", 503, **{"X-akismet-error": reason})
+
+
+def throttled(error: RateLimited) -> PlainTextResponse:
+    """Over the key's rate: Akismet's error header, so the plugin holds and retries."""
+    reason = str(error)
+    return text(reason, 429, **{"X-akismet-error": reason, "Retry-After": retry_after(error.wait)})
 
 
 def akismet_errors(endpoint: Endpoint) -> Endpoint:
@@ -54,6 +69,8 @@ def akismet_errors(endpoint: Endpoint) -> Endpoint:
             return refused(exc)
         except (ModelError, StoreError) as exc:
             return unavailable(exc)
+        except RateLimited as exc:
+            return throttled(exc)
 
     return answered
 
@@ -64,15 +81,17 @@ async def form(request: Request) -> dict[str, str]:
     )
 
 
-def authorised(moderator: Moderator, fields: dict[str, str], host: str | None) -> KeyRecord:
-    """The key record for this request: key valid, and bound to the request's ``blog``."""
-    record = moderator.keys.lookup(akismet.key_of(fields, host))
+def authorised(request: Request, fields: dict[str, str]) -> KeyRecord:
+    """The key record for this request: key valid, bound to the request's ``blog``,
+    and within its rate limit."""
+    moderator: Moderator = request.app.state.moderator
+    record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
     if record is None:
         raise AkismetRequestError(akismet.INVALID, BAD_KEY)
     akismet.require(fields)
     if not site_matches(record, fields["blog"]):
         raise AkismetRequestError(akismet.INVALID, BAD_KEY)
-    return record
+    return admit_key(request, record)
 
 
 @akismet_errors
@@ -89,7 +108,7 @@ async def verify_key(request: Request) -> Response:
 async def comment_check(request: Request) -> Response:
     moderator: Moderator = request.app.state.moderator
     fields = await form(request)
-    record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
+    record = await run_in_threadpool(authorised, request, fields)
     judgement = (
         await run_in_threadpool(
             moderator.check,
@@ -123,7 +142,7 @@ def reasons_header(reasons: list[dict[str, Any]]) -> str:
 async def _submit(request: Request, label: str) -> Response:
     moderator: Moderator = request.app.state.moderator
     fields = await form(request)
-    record = await run_in_threadpool(authorised, moderator, fields, request.headers.get("host"))
+    record = await run_in_threadpool(authorised, request, fields)
     comment = akismet.comment_of(fields)
     await run_in_threadpool(
         moderator.feedback, comment, label, record, API, akismet.is_test(fields)

@@ -19,14 +19,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from winnow import __version__
-from winnow.errors import ModelError, StoreError
+from winnow.errors import ModelError, RateLimited, StoreError
 from winnow.moderation import Moderator
+from winnow.ratelimit import RateLimiter, retry_after
 from winnow.registry import LiveModel
 from winnow.settings import Settings
 from winnow.store import CheckLogWriter, open_store
 from winnow_service import akismet_api, native, ops
 from winnow_service.metrics import Metrics
-from winnow_service.middleware import BodyLimit, Instrument
+from winnow_service.middleware import BodyLimit, Instrument, IpRateLimit
 
 log = logging.getLogger("winnow.service")
 
@@ -43,13 +44,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="winnow", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.key_limiter = limiter(settings.key_rate_limit)
     app.include_router(ops.router)
     app.include_router(native.router)
     app.include_router(akismet_api.router)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(IpRateLimit, limiter=limiter(settings.ip_rate_limit))
     app.add_middleware(Instrument, metrics=app.state.metrics)
     return app
+
+
+def limiter(rate: float) -> RateLimiter:
+    """A limit of ``rate`` requests a second that absorbs bursts of two seconds' worth."""
+    return RateLimiter(rate, burst=2 * rate)
 
 
 @asynccontextmanager
@@ -105,11 +113,16 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ModelError)
     async def no_model(request: Request, exc: ModelError) -> Response:
-        return JSONResponse({"detail": "no model available: the service cannot score"}, 503)
+        return JSONResponse({"detail": akismet_api.NO_MODEL}, 503)
 
     @app.exception_handler(StoreError)
     async def no_store(request: Request, exc: StoreError) -> Response:
         return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(RateLimited)
+    async def too_many(request: Request, exc: RateLimited) -> Response:
+        headers = {"Retry-After": retry_after(exc.wait)}
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

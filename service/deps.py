@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from winnow.errors import RateLimited
 from winnow.moderation import Moderator
 from winnow.settings import Settings
 from winnow.store import KeyRecord
@@ -26,11 +27,21 @@ def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+def admit_key(request: Request, record: KeyRecord) -> KeyRecord:
+    """The key itself, unless it is over its rate limit (then :class:`RateLimited`, 429)."""
+    wait = request.app.state.key_limiter.wait_for(str(record.id))
+    if wait > 0:
+        raise RateLimited(wait)
+    return record
+
+
 def site_key(
+    request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     moderator: Moderator = Depends(get_moderator),
 ) -> KeyRecord:
-    """The key record of the ``Authorization: Bearer`` key; 401 when missing or not valid."""
+    """The key record of the ``Authorization: Bearer`` key; 401 when missing or not valid,
+    429 when over its rate limit."""
     if credentials is None:
         raise HTTPException(
             401, "missing API key: send 'Authorization: Bearer <key>'", headers=CHALLENGE
@@ -38,4 +49,4 @@ def site_key(
     record = moderator.keys.lookup(credentials.credentials)
     if record is None:
         raise HTTPException(401, "invalid or revoked API key", headers=CHALLENGE)
-    return record
+    return admit_key(request, record)

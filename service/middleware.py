@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any
 
+from winnow.ratelimit import RateLimiter, retry_after
 from winnow_service.metrics import Metrics
 
 log = logging.getLogger("winnow.access")
@@ -15,6 +16,56 @@ Scope = dict[str, Any]
 
 
 AKISMET_PREFIXES = ("/1.1/", "/1.2/")
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def refusal(scope: Scope, status: int, reason: str, headers: list[Any]) -> tuple[bytes, list[Any]]:
+    """A refusal's body and headers: Akismet's plain-text form on its paths, JSON elsewhere.
+
+    On Akismet paths ``X-akismet-error`` makes plugins hold the comment and retry
+    instead of publishing it unchecked.
+    """
+    if scope["path"].startswith(AKISMET_PREFIXES):
+        body, kind = b"invalid", b"text/plain; charset=utf-8"
+        extra = [(b"x-akismet-debug-help", reason.encode())]
+        if status >= 429:
+            body, extra = reason.encode(), [(b"x-akismet-error", reason.encode())]
+    else:
+        body, kind, extra = json.dumps({"detail": reason}).encode(), b"application/json", []
+    length = str(len(body)).encode()
+    return body, [(b"content-type", kind), (b"content-length", length), *extra, *headers]
+
+
+async def send_refusal(
+    scope: Scope, send: Any, status: int, reason: str, headers: list[Any] | None = None
+) -> None:
+    body, all_headers = refusal(scope, status, reason, headers or [])
+    await send({"type": "http.response.start", "status": status, "headers": all_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class IpRateLimit:
+    """Refuse a client address over its rate with 429 and ``Retry-After``.
+
+    Health, readiness and metrics are exempt, so probes never fail for a flood.
+    Behind a proxy, run uvicorn with ``--proxy-headers`` so the address is the
+    client's, not the proxy's.
+    """
+
+    def __init__(self, app: Any, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            return await self.app(scope, receive, send)
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.limiter.wait_for(client)
+        if wait > 0:
+            reason = f"rate limit exceeded for this address: retry in {retry_after(wait)} s"
+            headers = [(b"retry-after", retry_after(wait).encode())]
+            return await send_refusal(scope, send, 429, reason, headers)
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:
@@ -54,14 +105,7 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Any) -> None:
         reason = f"request body too large: at most {self.limit} bytes"
-        if scope["path"].startswith(AKISMET_PREFIXES):
-            body, kind = b"invalid", b"text/plain; charset=utf-8"
-            extra = [(b"x-akismet-debug-help", reason.encode())]
-        else:
-            body, kind, extra = json.dumps({"detail": reason}).encode(), b"application/json", []
-        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *extra]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_refusal(scope, send, 413, reason)
 
 
 class Instrument:

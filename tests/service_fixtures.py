@@ -154,6 +154,9 @@ def serve(trained_models_dir: Path, database_url: str) -> Iterator:
             "WINNOW_MODELS_DIR": str(models_dir),
             "WINNOW_DATABASE_URL": database_url,
             "WINNOW_RELOAD_INTERVAL": "0.5",
+            # Load-style tests measure the service, not its limits (test_service_limits).
+            "WINNOW_IP_RATE_LIMIT": "0",
+            "WINNOW_KEY_RATE_LIMIT": "0",
             **env,
         }
         servers.append(LiveServer(base, workers).start())

@@ -8,10 +8,17 @@ import pandas as pd
 import pytest
 
 from conftest import run_winnow
-from winnow.config import ModelConfig
+from winnow import harness
+from winnow.config import ModelConfig, TuningConfig
 from winnow.errors import DataError
 from winnow.evaluation import expected_calibration_error
-from winnow.harness import labelled_sources, leave_one_source_out, repeated_cv
+from winnow.harness import (
+    grid_points,
+    labelled_sources,
+    leave_one_source_out,
+    nested_cv,
+    repeated_cv,
+)
 
 PARAMS = ModelConfig(char_min_df=1)
 
@@ -84,3 +91,55 @@ def test_evaluate_by_source_needs_a_source(tiny_corpus_file):
     assert result.stderr == (
         f"Error: {tiny_corpus_file}: only one source (tiny): nothing to leave out\n"
     )
+
+
+GRID = TuningConfig(C=[0.5, 50.0], char_ngram_range=[(1, 3), (2, 5)], inner_folds=2)
+
+
+def test_grid_points_cover_every_combination_and_keep_the_rest():
+    points = grid_points(PARAMS, GRID)
+    assert len(points) == 4
+    assert {(p.C, p.char_ngram_range) for p in points} == {
+        (0.5, (1, 3)),
+        (0.5, (2, 5)),
+        (50.0, (1, 3)),
+        (50.0, (2, 5)),
+    }
+    assert all(p.char_min_df == 1 for p in points)
+
+
+def test_nested_cv_tunes_on_training_parts_only(tiny_frame, monkeypatch):
+    seen: list[set[str]] = []
+    inner = harness.cross_validated_scores
+
+    def spy(pipeline, texts, labels, folds, seed, weights=None):
+        seen.append(set(texts))
+        return inner(pipeline, texts, labels, folds, seed, weights)
+
+    monkeypatch.setattr(harness, "cross_validated_scores", spy)
+    report = nested_cv(PARAMS, tiny_frame, GRID, folds=3)
+    everything = set(tiny_frame["text"])
+    outer_held = {frozenset(everything - part) for part in seen}
+    assert len(seen) == 3 * 4
+    assert len(outer_held) == 3
+    assert set().union(*outer_held) == everything
+    assert sum(len(held) for held in outer_held) == len(everything)
+    assert len(report["chosen"]) == 3
+    assert all(choice["C"] in (0.5, 50.0) for choice in report["chosen"])
+    assert report["metrics"]["rows"] == len(tiny_frame)
+
+
+def test_evaluate_tune_through_the_command(tiny_corpus_file, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nfiles = ["{tiny_corpus_file}"]\n[model]\nchar_min_df = 1\n'
+        "[evaluation]\nfolds = 3\n[tuning]\nC = [1.0, 10.0]\ninner_folds = 2\n"
+    )
+    result = run_winnow(
+        "evaluate", str(tiny_corpus_file), "--tune", "--json", "--config", str(config)
+    )
+    assert result.returncode == 0, result.stderr
+    tuning = json.loads(result.stdout)["tuning"]
+    assert tuning["scheme"] == "nested CV: 3 outer folds, 2 inner, seed 0"
+    assert len(tuning["chosen"]) == 3
+    assert tuning["most_chosen"]["C"] in ("1.0", "10.0")

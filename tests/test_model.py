@@ -43,7 +43,7 @@ def test_explain_names_the_ngrams_behind_a_spam_verdict(tiny_corpus):
     model = fitted(tiny_corpus)
     reasons = model.explain("Google is paying $90 an hour, visit cashnow.com", top=3)
     assert 1 <= len(reasons) <= 3
-    assert all(r["weight"] > 0 and r["kind"] in {"word", "char"} for r in reasons)
+    assert all(r["weight"] > 0 and r["kind"] in {"word", "char", "signal"} for r in reasons)
     weights = [r["weight"] for r in reasons]
     assert weights == sorted(weights, reverse=True)
 
@@ -57,3 +57,12 @@ def test_explain_for_ham_gives_ham_evidence(tiny_corpus):
 def test_label_for_is_inclusive_at_the_threshold():
     assert label_for(0.5, 0.5) == "spam"
     assert label_for(np.nextafter(0.5, 0), 0.5) == "ham"
+
+
+def test_a_dense_signal_reads_as_its_name_and_direction(tiny_corpus):
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1, signals=True)).fit(texts, labels)
+    model = SpamModel(pipeline, threshold=0.5)
+    reasons = model.explain("visit cashnow.com payday.net moneyfast.org bigwin.io now", top=20)
+    signals = [r["ngram"] for r in reasons if r["kind"] == "signal"]
+    assert "links: high" in signals

@@ -346,19 +346,26 @@ def evaluate(
             "--obfuscation", help="Spam recall on held-out spam as written and obfuscated."
         ),
     ] = False,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune", help="Nested CV over the [tuning] grid: chosen parameters and their score."
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Print metrics on labelled files: of the current model, or of the training recipe.
 
-    With --cv or --by-source, models are fitted on part of the files and scored on the
-    rest (the training recipe of --config); otherwise the current model is scored.
+    With --cv, --by-source, --obfuscation or --tune, models are fitted on part of the
+    files and scored on the rest (the training recipe of --config); otherwise the
+    current model is scored.
     """
     from winnow.corpus import load_labelled
 
     with user_errors():
         frames = {str(f): load_labelled(f, text_column, label_column) for f in files}
-        if cv is not None or by_source or obfuscation:
-            schemes = {"cv": cv, "by_source": by_source, "obfuscation": obfuscation}
+        if cv is not None or by_source or obfuscation or tune:
+            schemes = {"cv": cv, "by_source": by_source, "obfuscation": obfuscation, "tune": tune}
             _evaluate_recipe(frames, schemes, seeds, with_corpus, config, as_json)
             return
         from winnow.registry import load_model
@@ -398,6 +405,7 @@ def _evaluate_recipe(
     from winnow.harness import (
         labelled_sources,
         leave_one_source_out,
+        nested_cv,
         obfuscation_recall,
         repeated_cv,
     )
@@ -414,6 +422,8 @@ def _evaluate_recipe(
         extra = load_corpus(cfg).frame if with_corpus else None
         where = ", ".join(frames)
         report["by_source"] = leave_one_source_out(cfg.model, data, extra, where=where)
+    if schemes["tune"]:
+        report["tuning"] = nested_cv(cfg.model, data, cfg.tuning, cfg.evaluation.folds)
     if as_json:
         _print_json(report)
         return
@@ -437,6 +447,11 @@ def _print_harness(report: dict[str, Any]) -> None:
     if "by_source" in report:
         by_source = report["by_source"]
         _print_metrics(by_source["scheme"], {**by_source["per_source"], "mean": by_source["mean"]})
+    if "tuning" in report:
+        tuning = report["tuning"]
+        _print_metrics(tuning["scheme"], {"outer folds": tuning["metrics"]})
+        chosen = {str(i + 1): choice for i, choice in enumerate(tuning["chosen"])}
+        _print_rows("Parameters chosen on each outer fold", chosen, key="fold")
 
 
 @app.command()

@@ -34,6 +34,7 @@ class ModelConfig(_Section):
     char_min_df: int = Field(2, ge=1)
     sublinear_tf: bool = True
     max_features: int | None = Field(None, ge=1)
+    signals: bool = False
     C: float = Field(10.0, gt=0)
     class_weight: Literal["balanced"] | None = "balanced"
     max_iter: int = Field(2000, ge=100)
@@ -47,6 +48,20 @@ class ModelConfig(_Section):
             if not 1 <= low <= high:
                 raise ValueError(f"{name} must be [low, high] with 1 <= low <= high")
         return self
+
+
+class TuningConfig(_Section):
+    """The grid `winnow evaluate --tune` searches by nested cross-validation.
+
+    Each list holds the values tried for the ``[model]`` parameter of that name.
+    """
+
+    C: list[float] = Field([10.0, 30.0, 100.0], min_length=1)
+    char_ngram_range: list[tuple[int, int]] = Field([(2, 5), (3, 6)], min_length=1)
+    word_min_df: list[int] = Field([1], min_length=1)
+    sublinear_tf: list[bool] = Field([True], min_length=1)
+    class_weight: list[Literal["balanced"] | None] = Field(["balanced"], min_length=1)
+    inner_folds: int = Field(3, ge=2, le=10)
 
 
 class EvaluationConfig(_Section):
@@ -89,6 +104,7 @@ class TrainingConfig(_Section):
     model: ModelConfig = ModelConfig()
     segmenter: SegmenterConfig = SegmenterConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    tuning: TuningConfig = TuningConfig()
     threshold: ThresholdConfig = ThresholdConfig()
     retrain: RetrainConfig = RetrainConfig()
 

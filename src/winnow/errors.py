@@ -6,6 +6,7 @@ the service can turn any of them into one clear message without a traceback.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 
@@ -53,3 +54,11 @@ class StoreError(WinnowError):
 
 class ApiKeyError(WinnowError):
     """An API-key operation failed: unknown key, key already revoked, bad site URL."""
+
+
+class RateLimited(WinnowError):
+    """A client sent more requests than its rate limit allows; ``wait`` seconds until the next."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"rate limit exceeded for this key: retry in {max(1, math.ceil(wait))} s")
+        self.wait = wait

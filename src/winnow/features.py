@@ -1,7 +1,15 @@
-"""Feature extraction: word and character n-gram TF-IDF over normalised text."""
+"""Feature extraction: word and character n-gram TF-IDF over normalised text, and a
+few dense signals (length, links, money, digits, shouting) scaled to match."""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
@@ -10,10 +18,14 @@ from winnow.config import ModelConfig
 # Words, money amounts ("$192", "$35,475") and marker tokens; single letters are noise.
 WORD_TOKEN_PATTERN = r"(?u)[$€£₹]?\b\w[\w'.,]*\w\b|[$€£₹]\d+"
 
+SIGNAL_NAMES = ("length", "words", "links", "money", "contacts", "digits", "exclamations")
+_DIGIT = re.compile(r"\d")
+
 
 def build_features(params: ModelConfig) -> FeatureUnion:
     """Word n-grams catch phrasing ("is paying"), character n-grams catch
-    misspelt and obfuscated variants ("pay1ng", "c a s h") the words miss."""
+    misspelt and obfuscated variants ("pay1ng", "c a s h") the words miss, and
+    the dense signals see what n-grams cannot count (how long, how many links)."""
     words = TfidfVectorizer(
         analyzer="word",
         token_pattern=WORD_TOKEN_PATTERN,
@@ -31,4 +43,51 @@ def build_features(params: ModelConfig) -> FeatureUnion:
         max_features=params.max_features,
         lowercase=False,
     )
-    return FeatureUnion([("words", words), ("chars", chars)])
+    parts: list[tuple[str, object]] = [("words", words), ("chars", chars)]
+    if params.signals:
+        parts.append(("signals", TextSignals()))
+    return FeatureUnion(parts)
+
+
+def text_signals(text: str) -> list[float]:
+    """The dense signals of one normalised text, in :data:`SIGNAL_NAMES` order.
+
+    Entity markers (``zzurl``...) are added by normalisation, so links and money
+    are counted however they were written. Counts are log-scaled so one comment
+    with forty links cannot dominate the scale.
+    """
+    length = len(text) or 1
+    return [
+        math.log1p(len(text)),
+        math.log1p(len(text.split())),
+        math.log1p(text.count("zzurl")),
+        math.log1p(text.count("zzmoney") + text.count("zzrate")),
+        math.log1p(text.count("zzemail") + text.count("zzphone")),
+        len(_DIGIT.findall(text)) / length,
+        min(text.count("!"), 10) / 10,
+    ]
+
+
+class TextSignals(TransformerMixin, BaseEstimator):
+    """Dense signals of normalised texts, standardised on the training data.
+
+    Standardising puts them on the scale of the TF-IDF columns, so one
+    regularisation strength suits both.
+    """
+
+    def fit(self, X: Iterable[str], y: object = None) -> TextSignals:
+        raw = self._raw(X)
+        self.mean_ = raw.mean(axis=0)
+        self.scale_ = np.where(raw.std(axis=0) > 0, raw.std(axis=0), 1.0)
+        return self
+
+    def transform(self, X: Iterable[str]) -> csr_matrix:
+        return csr_matrix((self._raw(X) - self.mean_) / self.scale_)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.asarray(SIGNAL_NAMES, dtype=object)
+
+    @staticmethod
+    def _raw(X: Iterable[str]) -> np.ndarray:
+        rows = [text_signals(text) for text in X]
+        return np.asarray(rows, dtype=float).reshape(-1, len(SIGNAL_NAMES))

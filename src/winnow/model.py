@@ -107,7 +107,7 @@ class SpamModel:
         for i in order:
             if len(reasons) == top or weights[i] == 0 or (weights[i] > 0) != spam:
                 break
-            reason = _reason(names[row.indices[i]], weights[i])
+            reason = _reason(names[row.indices[i]], weights[i], row.data[i])
             if reason is not None:
                 reasons.setdefault((reason["kind"], reason["ngram"]), reason)
         return list(reasons.values())
@@ -127,10 +127,16 @@ MARKER_NAMES = {
 }
 
 
-def _reason(name: str, weight: float) -> dict[str, Any] | None:
-    """A readable reason, or None for a character n-gram cut from an entity marker."""
+def _reason(name: str, weight: float, value: float) -> dict[str, Any] | None:
+    """A readable reason, or None for a character n-gram cut from an entity marker.
+
+    A dense signal reads as its name and which way it departs from the training
+    average ("links: high"), since a short comment and a long one share the column.
+    """
     kind, _, ngram = name.partition("__")
-    if kind != "words" and "zz" in ngram:
+    if kind == "signals":
+        ngram = f"{ngram}: {'high' if value > 0 else 'low'}"
+    elif kind != "words" and "zz" in ngram:
         return None
     readable = " ".join(MARKER_NAMES.get(word, word) for word in ngram.split(" ") if word)
     return {

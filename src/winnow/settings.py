@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_batch: int = Field(1000, ge=1, le=100_000)
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_comment_chars: int = Field(65_536, ge=1)
+    # Requests a second per worker process (bursts of twice that); 0 switches a limit off.
+    ip_rate_limit: float = Field(300.0, ge=0)
+    key_rate_limit: float = Field(300.0, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     reload_interval: float = Field(2.0, gt=0)
     host: str = "127.0.0.1"
