@@ -53,3 +53,7 @@ class StoreError(WinnowError):
 
 class ApiKeyError(WinnowError):
     """An API-key operation failed: unknown key, key already revoked, bad site URL."""
+
+
+class ReportError(WinnowError):
+    """The quality report cannot be built or written (matplotlib missing, data changed)."""
