@@ -13,6 +13,7 @@ from winnow.registry import (
     load_model,
     sha256_of,
 )
+from winnow.report import REPORT_FILE
 from winnow.training import train
 
 
@@ -21,7 +22,8 @@ def test_training_writes_a_complete_version_and_promotes_it(
 ):
     result = train(tiny_config, tmp_path)
     folder = tmp_path / result.version
-    assert {p.name for p in folder.iterdir()} == {ARTIFACT_FILE, METADATA_FILE, CARD_FILE}
+    expected = {ARTIFACT_FILE, METADATA_FILE, CARD_FILE, REPORT_FILE}
+    assert {p.name for p in folder.iterdir()} == expected
     assert current_version(tmp_path) == result.version
     metadata = json.loads((folder / METADATA_FILE).read_text())
     assert metadata["version"] == result.version

@@ -46,6 +46,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
             for key, label in _METRIC_LABELS.items()
         ],
         "",
+        *_report_lines(metadata),
         "## Limitations",
         "",
         "- Learnt from English-first news comments; other languages and other kinds of site "
@@ -74,4 +75,18 @@ def _discard_line(metadata: dict[str, Any], evaluation: dict[str, Any]) -> list[
     return [
         f"- Discard threshold: {metadata['discard_threshold']:.4f} (blatant spam: at most "
         f"{evaluation.get('discard_fpr', 0.001):.1%} of ham above it in cross-validation)"
+    ]
+
+
+def _report_lines(metadata: dict[str, Any]) -> list[str]:
+    """A link to the quality report saved beside the card, when there is one."""
+    if metadata.get("report") is None:
+        return []
+    return [
+        "## Quality report",
+        "",
+        f"[{metadata['report']}]({metadata['report']}): ROC, precision-recall and calibration "
+        "curves, the confusion matrix at the threshold, the strongest features, spam recall "
+        "per family and the worst errors, all from cross-validated scores.",
+        "",
     ]

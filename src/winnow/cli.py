@@ -113,6 +113,47 @@ def train(
         )
     state = "promoted to current" if result.promoted else "not promoted"
     stderr.print(f"Saved model {result.version} to {result.path} ({state}).")
+    _print_report_line(result.metadata, result.path)
+
+
+def _print_report_line(metadata: dict[str, Any], path: Path) -> None:
+    """Where the quality report is (plain echo: rich would take ``[report]`` for markup)."""
+    if "report" in metadata:
+        typer.echo(f"Quality report: {path / metadata['report']}", err=True)
+    else:
+        typer.echo("No quality report: it needs matplotlib: pip install 'winnow[report]'", err=True)
+
+
+@app.command()
+def report(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="HTML file to write [default: report.html in the model's folder].",
+        ),
+    ] = None,
+    models_dir: ModelsDir = None,
+    model_version: ModelVersion = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write a model's quality report: curves, calibration, features, worst errors.
+
+    The model's recipe is cross-validated again on its training data (which must be
+    unchanged), so every figure comes from comments each fold's model did not see.
+    """
+    from winnow.config import load_config
+    from winnow.report import REPORT_FILE, rebuild_report, write_report
+
+    settings = Settings()
+    folder = models_dir or settings.models_dir
+    with user_errors():
+        cfg = load_config(config or settings.training_config)
+        version, html = rebuild_report(cfg, folder, model_version)
+        target = output or folder / version / REPORT_FILE
+        write_report(html, target)
+    typer.echo(str(target))
 
 
 @app.command()

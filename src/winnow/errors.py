@@ -62,3 +62,7 @@ class RateLimited(WinnowError):
     def __init__(self, wait: float) -> None:
         super().__init__(f"rate limit exceeded for this key: retry in {max(1, math.ceil(wait))} s")
         self.wait = wait
+
+
+class ReportError(WinnowError):
+    """The quality report cannot be built or written (matplotlib missing, data changed)."""

@@ -8,6 +8,7 @@ for comments the model has not seen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,49 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from winnow.corpus import HAM, SPAM
+
+
+@dataclass
+class OutOfFold:
+    """Out-of-fold scores with the fold of each comment and the model that scored it.
+
+    The fold models let a report explain a comment by a model that never saw it.
+    """
+
+    scores: np.ndarray
+    fold_of: np.ndarray
+    models: list[Pipeline]
+
+
+def out_of_fold(
+    pipeline: Pipeline,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    folds: int,
+    seed: int,
+    weights: Sequence[float] | None = None,
+) -> OutOfFold:
+    """Stratified k-fold cross-validation that keeps each fold's fitted model.
+
+    ``weights`` are per-comment sample weights of the classifier (moderators'
+    feedback counts more than a corpus row).
+    """
+    x, y = np.asarray(texts, dtype=object), np.asarray(labels)
+    w = None if weights is None else np.asarray(weights)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    result = OutOfFold(np.zeros(len(y)), np.zeros(len(y), dtype=int), [])
+    for fold, (train, held) in enumerate(splitter.split(x, y)):
+        params = {} if w is None else {"classifier__sample_weight": w[train]}
+        model = clone(pipeline).fit(x[train], y[train], **params)
+        spam_column = list(model.classes_).index(SPAM)
+        result.scores[held] = model.predict_proba(x[held])[:, spam_column]
+        result.fold_of[held] = fold
+        result.models.append(model)
+    return result
 
 
 def cross_validated_scores(
@@ -35,22 +75,8 @@ def cross_validated_scores(
     seed: int,
     weights: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """Out-of-fold spam probabilities from stratified k-fold cross-validation.
-
-    ``weights`` are per-comment sample weights of the classifier (moderators'
-    feedback counts more than a corpus row).
-    """
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    params = {} if weights is None else {"classifier__sample_weight": np.asarray(weights)}
-    proba = cross_val_predict(
-        clone(pipeline),
-        np.asarray(texts, dtype=object),
-        np.asarray(labels),
-        cv=splitter,
-        method="predict_proba",
-        params=params,
-    )
-    return proba[:, 1]
+    """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
+    return out_of_fold(pipeline, texts, labels, folds, seed, weights).scores
 
 
 def threshold_for_fpr(labels: Sequence[int], scores: Sequence[float], target_fpr: float) -> float:

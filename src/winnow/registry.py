@@ -9,6 +9,7 @@ Layout::
         segmenter.joblib         # the page segmenter, when pages were part of training
         metadata.json            # version, data hashes, parameters, threshold, metrics
         MODEL_CARD.md
+        report.html              # the quality report, when matplotlib is installed
 
 A joblib file is a pickle, and unpickling runs code. So nothing is unpickled
 until its SHA-256 matches the metadata and the metadata's scikit-learn version
@@ -67,10 +68,17 @@ def new_version(models_dir: Path, now: datetime | None = None) -> str:
     return version
 
 
-def save_model(artifacts: dict[str, Any], metadata: dict[str, Any], models_dir: Path) -> Path:
+def save_model(
+    artifacts: dict[str, Any],
+    metadata: dict[str, Any],
+    models_dir: Path,
+    files: dict[str, str] | None = None,
+) -> Path:
     """Write a new version folder atomically and return its path (not promoted).
 
-    ``artifacts`` maps file names (``model.joblib``, ``segmenter.joblib``) to objects.
+    ``artifacts`` maps file names (``model.joblib``, ``segmenter.joblib``) to objects,
+    which are hashed; ``files`` maps names to text written as is (the quality report),
+    which is never unpickled and so needs no hash.
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     version = metadata["version"]
@@ -86,6 +94,8 @@ def save_model(artifacts: dict[str, Any], metadata: dict[str, Any], models_dir: 
         metadata = {**metadata, "format": FORMAT_VERSION, "artifacts": hashes}
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
         (staging / CARD_FILE).write_text(render_model_card(metadata))
+        for name, text in (files or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
         target = models_dir / version
         staging.rename(target)
     except BaseException:

@@ -17,9 +17,10 @@ from winnow.config import TrainingConfig
 from winnow.corpus import load_labelled
 from winnow.errors import DataError
 from winnow.evaluation import (
+    OutOfFold,
     classification_metrics,
-    cross_validated_scores,
     leave_one_template_out,
+    out_of_fold,
     threshold_for_fpr,
 )
 from winnow.model import build_pipeline
@@ -107,13 +108,14 @@ def train(
         frame = pd.concat([frame, extra[["text", "label", "weight"]]], ignore_index=True)
         frame["label"] = frame["label"].astype(int)
     _check_trainable(frame, config.evaluation.folds, corpus.files)
-    artifacts, thresholds, metrics = _fit_spam_model(config, frame)
+    artifacts, thresholds, metrics, folds = _fit_spam_model(config, frame)
     version = new_version(models_dir)
     metadata = _metadata(config, version, corpus.described, thresholds, metrics)
     metadata.update(extra_metadata or {})
     if corpus.pages:
         artifacts[SEGMENTER_FILE], metadata["segmenter"] = _fit_segmenter(config, corpus.pages)
-    path = save_model(artifacts, metadata, models_dir)
+    files = _quality_report(metadata, frame, folds, artifacts[ARTIFACT_FILE])
+    path = save_model(artifacts, metadata, models_dir, files)
     if promote_model:
         promote(models_dir, version)
     return TrainingResult(version, path, metadata, promote_model)
@@ -121,19 +123,33 @@ def train(
 
 def _fit_spam_model(
     config: TrainingConfig, corpus: pd.DataFrame
-) -> tuple[dict[str, Any], tuple[float, float], dict[str, Any]]:
+) -> tuple[dict[str, Any], tuple[float, float], dict[str, Any], OutOfFold]:
     """Fit the pipeline; the spam and discard thresholds come from out-of-fold scores."""
     texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
     weights = corpus["weight"].to_numpy() if "weight" in corpus else None
     pipeline = build_pipeline(config.model)
-    scores = cross_validated_scores(
+    folds = out_of_fold(
         pipeline, texts, labels, config.evaluation.folds, config.evaluation.seed, weights
     )
+    scores = folds.scores
     threshold = threshold_for_fpr(labels, scores, config.threshold.target_fpr)
     discard = max(threshold, threshold_for_fpr(labels, scores, config.threshold.discard_fpr))
     pipeline.fit(texts, labels, classifier__sample_weight=weights)
     metrics = classification_metrics(labels, scores, threshold)
-    return {ARTIFACT_FILE: pipeline}, (threshold, discard), metrics
+    return {ARTIFACT_FILE: pipeline}, (threshold, discard), metrics, folds
+
+
+def _quality_report(
+    metadata: dict[str, Any], frame: pd.DataFrame, folds: OutOfFold, pipeline: Any
+) -> dict[str, str]:
+    """The HTML quality report, from the cross-validation already run, to save with the
+    model; none (and no link from the card) when matplotlib is not installed."""
+    from winnow.report import REPORT_FILE, matplotlib_available, render_report
+
+    if not matplotlib_available():
+        return {}
+    metadata["report"] = REPORT_FILE
+    return {REPORT_FILE: render_report(metadata, frame, folds, pipeline)}
 
 
 def _annotated_pages(folder: Path | None) -> list[AnnotatedPage]:
