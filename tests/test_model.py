@@ -66,3 +66,11 @@ def test_a_dense_signal_reads_as_its_name_and_direction(tiny_corpus):
     reasons = model.explain("visit cashnow.com payday.net moneyfast.org bigwin.io now", top=20)
     signals = [r["ngram"] for r in reasons if r["kind"] == "signal"]
     assert "links: high" in signals
+
+
+def test_explanations_never_show_pieces_of_marker_words(tiny_corpus):
+    model = fitted(tiny_corpus)
+    reasons = model.explain("visit cashnow.com www.fastpay.net bigwin.org now", top=40)
+    chars = [r["ngram"] for r in reasons if r["kind"] == "char"]
+    assert chars
+    assert not any(piece in " zzurl " for piece in chars)

@@ -136,7 +136,7 @@ def _reason(name: str, weight: float, value: float) -> dict[str, Any] | None:
     kind, _, ngram = name.partition("__")
     if kind == "signals":
         ngram = f"{ngram}: {'high' if value > 0 else 'low'}"
-    elif kind != "words" and "zz" in ngram:
+    elif kind != "words" and _inside_marker(ngram):
         return None
     readable = " ".join(MARKER_NAMES.get(word, word) for word in ngram.split(" ") if word)
     return {
@@ -144,6 +144,11 @@ def _reason(name: str, weight: float, value: float) -> dict[str, Any] | None:
         "kind": kind.rstrip("s"),
         "weight": round(float(weight), 4),
     }
+
+
+def _inside_marker(ngram: str) -> bool:
+    """Whether a character n-gram is a piece of a marker word (``zzurl`` -> ``zur``, ``url ``)."""
+    return any(ngram in f" {marker} " for marker in MARKER_NAMES) or "zz" in ngram
 
 
 def label_for(probability: float, threshold: float) -> str:

@@ -218,7 +218,7 @@ def _strongest(
     for i in order:
         if len(found) == STRONGEST or coef[i] == 0 or (coef[i] > 0) != spam:
             break
-        reason = _reason(str(names[i]), float(coef[i]))
+        reason = _reason(str(names[i]), float(coef[i]), 1.0)
         if reason is not None:
             found.setdefault((reason["kind"], reason["ngram"]), reason)
     return list(found.values())
