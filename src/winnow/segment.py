@@ -28,13 +28,26 @@ from winnow.pages import Page
 
 KINDS = ("title", "body", "boilerplate", "comment")
 TITLE, BODY, BOILERPLATE, COMMENT = range(4)
-# Viterbi states: three before the comment section, two inside it.
-STATE_KINDS = (TITLE, BODY, BOILERPLATE, COMMENT, BOILERPLATE)
-PRE_SECTION, IN_SECTION = (0, 1, 2), (3, 4)
+# Viterbi states: the page head (title and boilerplate before the article), the
+# article (body, boilerplate, and the title again only where a line repeats it), and
+# the comment section (comments and boilerplate).
+STATE_KINDS = (TITLE, BOILERPLATE, BODY, BOILERPLATE, TITLE, COMMENT, BOILERPLATE)
+HEAD, ARTICLE, SECTION = (0, 1), (2, 3, 4), (5, 6)
+TITLE_AGAIN, SECTION_COMMENT = 4, 5
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _FIRST_PERSON = {"i", "i'm", "im", "me", "my", "mine", "i've", "i'd", "myself"}
 _SECOND_PERSON = {"you", "your", "you're", "youre", "u", "ur"}
+_PUBLISHER = {"we", "us", "our", "ours", "we're", "we've", "we'll", "ourselves"}
+_APPEAL = {
+    "support", "donate", "donation", "donations", "subscribe", "subscription", "member",
+    "members", "membership", "gift", "contribute", "contribution", "newsletter", "give",
+    "help", "fund", "funded", "independent", "sign", "join", "become",
+}  # fmt: skip
+_PRICE = re.compile(r"[$€£]\s?\d|\d\s?[$€£]|\b(?:a|per) (?:month|year|week)\b", re.IGNORECASE)
+_READER_TALK = re.compile(
+    r"(?:^|\s)@\w|\b(?:the|this) (?:article|story|piece|author|writer|reporter)\b", re.IGNORECASE
+)
 _NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%|/+\-–—()]+$")
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·▪◦–—]|\d{1,2}[.)])\s+")
@@ -68,6 +81,7 @@ class PageLine:
     before: str = ""
     after: str = ""
     shape_repeats: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    list_run: float = 0.0
 
 
 def page_lines(text: str) -> list[PageLine]:
@@ -80,6 +94,7 @@ def page_lines(text: str) -> list[PageLine]:
     shapes = np.concatenate([[0.0], _shape_repeats(lines), [0.0]])  # previous, own, next
     styles = np.asarray([_style(line.text) for line in lines]).reshape(len(lines), -1)
     gaps = _page_gaps(styles)
+    runs = _list_runs(lines, raw)
     for index, line in enumerate(lines):
         line.position = index / max(len(lines) - 1, 1)
         line.blank_before = line.number > 1 and not raw[line.number - 2].strip()
@@ -91,6 +106,7 @@ def page_lines(text: str) -> list[PageLine]:
         line.before = lines[index - 1].text if index else ""
         line.after = lines[index + 1].text if index + 1 < len(lines) else ""
         line.shape_repeats = shapes[index : index + 3]
+        line.list_run = runs[index]
     return lines
 
 
@@ -113,6 +129,30 @@ def _shape_repeats(lines: Sequence[PageLine]) -> np.ndarray:
     shapes = [_shape(line.text) for line in lines]
     counts = Counter(shapes)
     return np.asarray([np.log1p(counts[s] - 1) if s else 0.0 for s in shapes])
+
+
+def _is_list_item(text: str, max_words: int = 14) -> bool:
+    """A short line that is not a finished sentence: a headline, a link, a menu entry."""
+    stripped = text.strip()
+    return 2 <= len(stripped.split()) <= max_words and not stripped.endswith((".", "!", '"', "”"))
+
+
+def _list_runs(lines: Sequence[PageLine], raw: Sequence[str]) -> np.ndarray:
+    """Length (log scale) of the unbroken block of list-item lines each line is in:
+    related-link lists come in runs of headlines, a comment rarely does."""
+    items = [_is_list_item(line.text) for line in lines]
+    runs = np.zeros(len(lines))
+    start = 0
+    for index in range(1, len(lines) + 1):
+        breaks = (
+            index == len(lines)
+            or items[index] != items[start]
+            or not raw[lines[index].number - 2].strip()
+        )
+        if breaks:
+            runs[start:index] = np.log1p(index - start) if items[start] else 0.0
+            start = index
+    return runs
 
 
 def _page_gaps(styles: np.ndarray) -> np.ndarray:
@@ -162,6 +202,10 @@ def _style(text: str) -> list[float]:
         float(text[:1].isspace()),
         float(bool(_DATE.search(stripped))),
         float("|" in stripped or "›" in stripped or "»" in stripped),
+        sum(w in _PUBLISHER for w in words) / n_words,
+        sum(w in _APPEAL for w in words) / n_words,
+        float(bool(_PRICE.search(stripped))),
+        float(bool(_READER_TALK.search(stripped))),
         sum(w in _ENGLISH_STOPWORDS for w in words) / n_words,
     ]
 
@@ -179,6 +223,7 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
                 *line.context,
                 *line.page_gap,
                 *line.shape_repeats,
+                line.list_run,
                 line.position,
                 float(line.blank_before),
                 float(line.blank_after),
@@ -244,25 +289,34 @@ def viterbi(
     switch_penalty: float,
     quote_weight: np.ndarray | float,
     forced_body: set[int] | None = None,
+    repeated: np.ndarray | None = None,
 ) -> np.ndarray:
     """Best kind per line under the page-order constraint (see the module docstring).
 
     ``proba`` is (lines x KINDS) from the line classifier. Inside the comment
     section a line that reads like article text is a comment quoting one, so
     the comment state there takes ``quote_weight`` (per line, or one number)
-    of the body probability too.
+    of the body probability too. Once the article has begun, a title can only
+    be a ``repeated`` line (a headline shown again), so a short comment with
+    a headline's looks is not taken for one.
     ``forced_body`` lines can only be body. Returns one index into KINDS per line.
     """
     n = len(proba)
     if n == 0:
         return np.zeros(0, dtype=int)
     emissions = np.log(proba[:, STATE_KINDS] + 1e-9)
-    emissions[:, 3] = np.log(proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9)
+    emissions[:, SECTION_COMMENT] = np.log(
+        proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9
+    )
+    if repeated is not None:
+        emissions[~np.asarray(repeated, dtype=bool), TITLE_AGAIN] = -np.inf
     for i in forced_body or ():
         emissions[i] = -np.inf
-        emissions[i, BODY] = 0.0
+        emissions[i, [STATE_KINDS.index(BODY)]] = 0.0
     transitions = _transitions(enter_penalty, switch_penalty)
-    score = emissions[0] + np.array([0, 0, 0, -enter_penalty, -np.inf])
+    start = np.zeros(len(STATE_KINDS))
+    start[[TITLE_AGAIN, SECTION_COMMENT, SECTION[1]]] = (-np.inf, -enter_penalty, -np.inf)
+    score = emissions[0] + start
     back = np.zeros((n, len(STATE_KINDS)), dtype=int)
     for i in range(1, n):
         candidates = score[:, None] + transitions
@@ -276,13 +330,17 @@ def viterbi(
 
 
 def _transitions(enter_penalty: float, switch_penalty: float) -> np.ndarray:
-    t = np.full((5, 5), -np.inf)
-    for group in (PRE_SECTION, IN_SECTION):
-        for a in group:
-            for b in group:
+    """Log transition scores: switching kind costs ``switch_penalty``, the page only
+    moves forward (head, article, comment section), and the comment section opens
+    with a comment, at ``enter_penalty``."""
+    size = len(STATE_KINDS)
+    t = np.full((size, size), -np.inf)
+    for earlier, later in ((HEAD, HEAD), (HEAD, ARTICLE), (ARTICLE, ARTICLE), (SECTION, SECTION)):
+        for a in earlier:
+            for b in later:
                 t[a, b] = 0.0 if a == b else -switch_penalty
-    for a in PRE_SECTION:
-        t[a, 3] = -enter_penalty
+    for a in (*HEAD, *ARTICLE):
+        t[a, SECTION_COMMENT] = -enter_penalty
     return t
 
 
@@ -374,6 +432,7 @@ class PageSegmenter(BaseEstimator):
             self.switch_penalty,
             self.quote_weight * _paragraph_weight(lines),
             forced,
+            np.asarray([line.repeats > 0 for line in lines]),
         )
         confidence = np.where(
             [i in forced for i in range(len(lines))], 1.0, proba[np.arange(len(lines)), decoded]
