@@ -33,7 +33,7 @@ TITLE, BODY, BOILERPLATE, COMMENT = range(4)
 # the comment section (comments and boilerplate).
 STATE_KINDS = (TITLE, BOILERPLATE, BODY, BOILERPLATE, TITLE, COMMENT, BOILERPLATE)
 HEAD, ARTICLE, SECTION = (0, 1), (2, 3, 4), (5, 6)
-TITLE_AGAIN, SECTION_COMMENT = 4, 5
+TITLE_AGAIN, SECTION_COMMENT, SECTION_BOILERPLATE = 4, 5, 6
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _FIRST_PERSON = {"i", "i'm", "im", "me", "my", "mine", "i've", "i'd", "myself"}
@@ -48,7 +48,11 @@ _PRICE = re.compile(r"[$€£]\s?\d|\d\s?[$€£]|\b(?:a|per) (?:month|year|week
 _READER_TALK = re.compile(
     r"(?:^|\s)@\w|\b(?:the|this) (?:article|story|piece|author|writer|reporter)\b", re.IGNORECASE
 )
-_NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%|/+\-–—()]+$")
+_SECTION_HEADING = re.compile(
+    r"\b(?:comments?|discussion|repl(?:y|ies)|answers?|responses?|thoughts?|reactions)\b",
+    re.IGNORECASE,
+)
+_NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%#|/+\-–—()]+$")
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·▪◦–—]|\d{1,2}[.)])\s+")
 _DATE = re.compile(
@@ -285,7 +289,7 @@ def build_line_classifier(C: float = 1.0) -> Pipeline:
 
 def viterbi(
     proba: np.ndarray,
-    enter_penalty: float,
+    enter_penalty: np.ndarray | float,
     switch_penalty: float,
     quote_weight: np.ndarray | float,
     forced_body: set[int] | None = None,
@@ -293,7 +297,8 @@ def viterbi(
 ) -> np.ndarray:
     """Best kind per line under the page-order constraint (see the module docstring).
 
-    ``proba`` is (lines x KINDS) from the line classifier. Inside the comment
+    ``proba`` is (lines x KINDS) from the line classifier; ``enter_penalty`` is
+    the cost of opening the comment section at each line (or one number). Inside the comment
     section a line that reads like article text is a comment quoting one, so
     the comment state there takes ``quote_weight`` (per line, or one number)
     of the body probability too. Once the article has begun, a title can only
@@ -313,13 +318,17 @@ def viterbi(
     for i in forced_body or ():
         emissions[i] = -np.inf
         emissions[i, [STATE_KINDS.index(BODY)]] = 0.0
-    transitions = _transitions(enter_penalty, switch_penalty)
+    enter = np.broadcast_to(np.asarray(enter_penalty, dtype=float), n)
+    transitions = _transitions(switch_penalty)
+    entry = np.zeros_like(transitions)
+    entry[[*HEAD, *ARTICLE], SECTION_COMMENT] = 1.0
     start = np.zeros(len(STATE_KINDS))
-    start[[TITLE_AGAIN, SECTION_COMMENT, SECTION[1]]] = (-np.inf, -enter_penalty, -np.inf)
+    start[[TITLE_AGAIN, SECTION_BOILERPLATE]] = -np.inf
+    start[SECTION_COMMENT] = -enter[0]
     score = emissions[0] + start
     back = np.zeros((n, len(STATE_KINDS)), dtype=int)
     for i in range(1, n):
-        candidates = score[:, None] + transitions
+        candidates = score[:, None] + transitions - enter[i] * entry
         back[i] = candidates.argmax(axis=0)
         score = candidates.max(axis=0) + emissions[i]
     states = np.empty(n, dtype=int)
@@ -329,19 +338,29 @@ def viterbi(
     return np.asarray(STATE_KINDS)[states]
 
 
-def _transitions(enter_penalty: float, switch_penalty: float) -> np.ndarray:
+def _transitions(switch_penalty: float) -> np.ndarray:
     """Log transition scores: switching kind costs ``switch_penalty``, the page only
-    moves forward (head, article, comment section), and the comment section opens
-    with a comment, at ``enter_penalty``."""
+    moves forward (head, article, comment section), and the comment section
+    opens with a comment (its entry cost is added per line)."""
     size = len(STATE_KINDS)
     t = np.full((size, size), -np.inf)
     for earlier, later in ((HEAD, HEAD), (HEAD, ARTICLE), (ARTICLE, ARTICLE), (SECTION, SECTION)):
         for a in earlier:
             for b in later:
-                t[a, b] = 0.0 if a == b else -switch_penalty
+                t[a, b] = 0.0 if STATE_KINDS[a] == STATE_KINDS[b] else -switch_penalty
     for a in (*HEAD, *ARTICLE):
-        t[a, SECTION_COMMENT] = -enter_penalty
+        t[a, SECTION_COMMENT] = 0.0
     return t
+
+
+def announced(lines: Sequence[PageLine], window: int = 6) -> np.ndarray:
+    """Whether one of the ``window`` lines before each line names a comment section
+    ("3 Comments", "Discussion", "2 Answers", "Leave a reply"): sites announce their
+    comments, so a section opened there needs less evidence from the comments."""
+    heading = np.asarray([bool(_SECTION_HEADING.search(line.text)) for line in lines], dtype=int)
+    before = np.concatenate([[0], np.cumsum(heading)])
+    start = np.maximum(np.arange(len(lines)) - window, 0)
+    return before[np.arange(len(lines))] - before[start] > 0
 
 
 def _paragraph_weight(lines: Sequence[PageLine], full: int = 15) -> np.ndarray:
@@ -398,11 +417,13 @@ class PageSegmenter(BaseEstimator):
         self,
         C: float = 3.0,
         enter_penalty: float = 14.0,
+        announced_penalty: float = 6.0,
         switch_penalty: float = 0.3,
         quote_weight: float = 0.8,
     ):
         self.C = C
         self.enter_penalty = enter_penalty
+        self.announced_penalty = announced_penalty
         self.switch_penalty = switch_penalty
         self.quote_weight = quote_weight
 
@@ -428,7 +449,7 @@ class PageSegmenter(BaseEstimator):
         forced = aligned_lines(lines, article) if article else set()
         decoded = viterbi(
             proba,
-            self.enter_penalty,
+            np.where(announced(lines), self.announced_penalty, self.enter_penalty),
             self.switch_penalty,
             self.quote_weight * _paragraph_weight(lines),
             forced,
