@@ -66,6 +66,10 @@ _ENGLISH_STOPWORDS = frozenset((
     "or", "which", "their", "its", "been", "they", "who", "would",
 ))  # fmt: skip
 _WORDS, _STOPWORDS = 1, -1  # positions in the style vector
+_LEXICONS = (_FIRST_PERSON, _SECOND_PERSON, _PUBLISHER, _APPEAL, _ENGLISH_STOPWORDS)
+_LEXICONS_OF = {
+    w: [i for i, lex in enumerate(_LEXICONS) if w in lex] for w in set().union(*_LEXICONS)
+}
 _QUOTES = "\"“”«»„'‘’"
 
 
@@ -94,18 +98,20 @@ def page_lines(text: str) -> list[PageLine]:
     lines = [PageLine(i + 1, line.rstrip("\r")) for i, line in enumerate(raw) if line.strip()]
     if not lines:
         return []
-    counts = Counter(_fold(line.text) for line in lines)
+    folded = [_fold(line.text) for line in lines]
+    counts = Counter(folded)
     shapes = np.concatenate([[0.0], _shape_repeats(lines), [0.0]])  # previous, own, next
     styles = np.asarray([_style(line.text) for line in lines]).reshape(len(lines), -1)
     gaps = _page_gaps(styles)
+    contexts = _contexts(styles)
     runs = _list_runs(lines, raw)
     for index, line in enumerate(lines):
         line.position = index / max(len(lines) - 1, 1)
         line.blank_before = line.number > 1 and not raw[line.number - 2].strip()
         line.blank_after = line.number < len(raw) and not raw[line.number].strip()
-        line.repeats = counts[_fold(line.text)] - 1
+        line.repeats = counts[folded[index]] - 1
         line.style = styles[index]
-        line.context = _context(styles, index)
+        line.context = contexts[index]
         line.page_gap = gaps[index]
         line.before = lines[index - 1].text if index else ""
         line.after = lines[index + 1].text if index + 1 < len(lines) else ""
@@ -169,30 +175,43 @@ def _page_gaps(styles: np.ndarray) -> np.ndarray:
     return np.abs(styles[:, [_STOPWORDS, _WORDS]] - reference[[_STOPWORDS, _WORDS]])
 
 
-def _context(styles: np.ndarray, index: int) -> np.ndarray:
-    """Style of the previous and the next line; at the page's edges, the line itself
+def _contexts(styles: np.ndarray) -> np.ndarray:
+    """Style of each line's previous and next line; at the page's edges, the line itself
     stands in for the missing neighbour, and flags say that it is missing."""
-    first, last = index == 0, index + 1 == len(styles)
-    previous = styles[index] if first else styles[index - 1]
-    following = styles[index] if last else styles[index + 1]
-    return np.concatenate([previous, following, [float(first), float(last)]])
+    previous = np.vstack([styles[:1], styles[:-1]])
+    following = np.vstack([styles[1:], styles[-1:]])
+    edges = np.zeros((len(styles), 2))
+    edges[0, 0] = edges[-1, 1] = 1.0
+    return np.hstack([previous, following, edges])
 
 
 def _fold(text: str) -> str:
     return " ".join(_BULLET.sub("", text).casefold().split())
 
 
+def _lexicon_shares(words: Sequence[str]) -> list[float]:
+    """Share of the words in each of _LEXICONS, in one pass over the words (this runs
+    for every line of every page, so it avoids a pass per lexicon)."""
+    counts = [0] * len(_LEXICONS)
+    for word in words:
+        for index in _LEXICONS_OF.get(word, ()):
+            counts[index] += 1
+    return [count / max(len(words), 1) for count in counts]
+
+
 def _style(text: str) -> list[float]:
-    """Style of one line: length, persons, punctuation, quotes, numbers, links, casing."""
+    """Style of one line: length, persons, punctuation, quotes, numbers, links, casing,
+    and the publisher's voice ("we", "support", "$5 a month") against a reader's."""
     stripped = text.strip()
     words = _WORD.findall(stripped.casefold())
     n_words = max(len(words), 1)
     capitalised = sum(w[:1].isupper() for w in _WORD.findall(stripped))
+    first, second, publisher, appeal, stopwords = _lexicon_shares(words)
     return [
         np.log1p(len(stripped)),
         np.log1p(len(words)),
-        sum(w in _FIRST_PERSON for w in words) / n_words,
-        sum(w in _SECOND_PERSON for w in words) / n_words,
+        first,
+        second,
         min(stripped.count("?"), 3) + min(stripped.count("!"), 3),
         float(stripped[:1] in _QUOTES),
         float(any(q in stripped for q in _QUOTES)),
@@ -201,16 +220,16 @@ def _style(text: str) -> list[float]:
         float(bool(_NUMBERS_ONLY.match(stripped))),
         float(bool(_URL_ONLY.match(stripped))),
         capitalised / n_words,
-        sum(c.isupper() for c in stripped) / max(len(stripped), 1),
+        sum(map(str.isupper, stripped)) / max(len(stripped), 1),
         float(bool(_BULLET.match(text))),
         float(text[:1].isspace()),
         float(bool(_DATE.search(stripped))),
         float("|" in stripped or "›" in stripped or "»" in stripped),
-        sum(w in _PUBLISHER for w in words) / n_words,
-        sum(w in _APPEAL for w in words) / n_words,
+        publisher,
+        appeal,
         float(bool(_PRICE.search(stripped))),
         float(bool(_READER_TALK.search(stripped))),
-        sum(w in _ENGLISH_STOPWORDS for w in words) / n_words,
+        stopwords,
     ]
 
 
@@ -221,21 +240,21 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Sequence[PageLine]) -> np.ndarray:
-        rows = [
+        vectors = [
+            np.asarray([getattr(line, name) for line in X], dtype=float).reshape(len(X), -1)
+            for name in ("style", "context", "page_gap", "shape_repeats")
+        ]
+        scalars = [
             [
-                *line.style,
-                *line.context,
-                *line.page_gap,
-                *line.shape_repeats,
                 line.list_run,
                 line.position,
-                float(line.blank_before),
-                float(line.blank_after),
+                line.blank_before,
+                line.blank_after,
                 min(line.repeats, 3),
             ]
             for line in X
         ]
-        return np.asarray(rows, dtype=float).reshape(len(X), -1)
+        return np.hstack([*vectors, np.asarray(scalars, dtype=float).reshape(len(X), -1)])
 
 
 def line_texts(lines: Sequence[PageLine]) -> list[str]:
@@ -310,9 +329,7 @@ def viterbi(
     if n == 0:
         return np.zeros(0, dtype=int)
     emissions = np.log(proba[:, STATE_KINDS] + 1e-9)
-    emissions[:, SECTION_COMMENT] = np.log(
-        proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9
-    )
+    emissions[:, SECTION_COMMENT] = np.log(proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9)
     if repeated is not None:
         emissions[~np.asarray(repeated, dtype=bool), TITLE_AGAIN] = -np.inf
     for i in forced_body or ():
@@ -417,7 +434,7 @@ class PageSegmenter(BaseEstimator):
         self,
         C: float = 3.0,
         enter_penalty: float = 14.0,
-        announced_penalty: float = 6.0,
+        announced_penalty: float = 4.0,
         switch_penalty: float = 0.3,
         quote_weight: float = 0.8,
     ):
