@@ -2,12 +2,16 @@ import numpy as np
 import pytest
 
 from winnow.segment import (
+    _NUMBERS_ONLY,
     BODY,
     BOILERPLATE,
     COMMENT,
     KINDS,
     TITLE,
+    _lexicon_shares,
+    _style,
     aligned_lines,
+    announced,
     group_segments,
     page_lines,
     viterbi,
@@ -36,6 +40,56 @@ def test_viterbi_honours_forced_body_lines():
     p = proba([0, 0.1, 0, 0.9], [0, 0.9, 0, 0.1])
     kinds = viterbi(p, 0.0, 1.0, 0.5, forced_body={0})
     assert kinds.tolist() == [BODY, BODY]
+
+
+def test_viterbi_takes_a_headline_after_the_article_for_a_title_only_where_it_repeats():
+    p = proba([0.9, 0.1, 0, 0], [0, 0.9, 0.1, 0], [0.6, 0, 0.4, 0])
+    once, again = np.array([False, False, False]), np.array([False, False, True])
+    assert viterbi(p, 9.0, 0.1, 0.5, repeated=once).tolist() == [TITLE, BODY, BOILERPLATE]
+    assert viterbi(p, 9.0, 0.1, 0.5, repeated=again).tolist() == [TITLE, BODY, TITLE]
+
+
+def test_viterbi_opens_the_comment_section_where_entry_is_cheap():
+    # body, an announcing line, then one modest comment and the footer
+    p = proba([0, 0.9, 0.1, 0], [0, 0, 1, 0], [0, 0, 0.1, 0.9], [0, 0, 1, 0])
+    assert COMMENT not in viterbi(p, 6.0, 0.1, 0.5).tolist()
+    enter = np.array([6.0, 6.0, 1.0, 1.0])
+    assert viterbi(p, enter, 0.1, 0.5).tolist() == [BODY, BOILERPLATE, COMMENT, BOILERPLATE]
+
+
+def test_a_comment_section_is_announced_for_the_lines_after_its_heading():
+    lines = page_lines("Body text here.\n3 Comments\nAnn\nNice.\nBob\nAgreed.\nFooter\n")
+    assert announced(lines, window=3).tolist() == [False, False, True, True, True, False, False]
+
+
+def test_publisher_voice_and_reader_voice_are_told_apart():
+    appeal = _style("We need your support: $3 a month keeps us independent.")
+    reader = _style("I think the article gets this wrong, @marta.")
+    publisher, appeal_words, price, reader_talk = 17, 18, 19, 20
+    assert appeal[publisher] > reader[publisher]
+    assert appeal[appeal_words] > reader[appeal_words]
+    assert (appeal[price], reader[price]) == (1.0, 0.0)
+    assert (appeal[reader_talk], reader[reader_talk]) == (0.0, 1.0)
+
+
+def test_lexicon_shares_count_each_word_in_every_lexicon_it_belongs_to():
+    # first person, second person, publisher, appeal, stopwords
+    assert _lexicon_shares(["we", "support", "you", "and", "i"]) == [0.2, 0.2, 0.2, 0.2, 0.2]
+    assert _lexicon_shares([]) == [0.0] * 5
+
+
+def test_related_link_lists_form_runs_and_sentences_break_them():
+    text = (
+        "Related stories\nBridge to close for repairs\nNew bus route from May\n\n"
+        "Great piece, thanks.\nLibrary hours cut on Saturdays\n"
+    )
+    runs = [line.list_run for line in page_lines(text)]
+    assert runs == pytest.approx([np.log1p(3), np.log1p(3), np.log1p(3), 0.0, np.log1p(1)])
+
+
+def test_comment_numbering_counts_as_a_numbers_only_line():
+    assert _NUMBERS_ONLY.match("#4")
+    assert not _NUMBERS_ONLY.match("#4 great point")
 
 
 def test_alignment_is_monotonic_so_a_later_quote_stays_unaligned():

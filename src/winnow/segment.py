@@ -28,14 +28,31 @@ from winnow.pages import Page
 
 KINDS = ("title", "body", "boilerplate", "comment")
 TITLE, BODY, BOILERPLATE, COMMENT = range(4)
-# Viterbi states: three before the comment section, two inside it.
-STATE_KINDS = (TITLE, BODY, BOILERPLATE, COMMENT, BOILERPLATE)
-PRE_SECTION, IN_SECTION = (0, 1, 2), (3, 4)
+# Viterbi states: the page head (title and boilerplate before the article), the
+# article (body, boilerplate, and the title again only where a line repeats it), and
+# the comment section (comments and boilerplate).
+STATE_KINDS = (TITLE, BOILERPLATE, BODY, BOILERPLATE, TITLE, COMMENT, BOILERPLATE)
+HEAD, ARTICLE, SECTION = (0, 1), (2, 3, 4), (5, 6)
+TITLE_AGAIN, SECTION_COMMENT, SECTION_BOILERPLATE = 4, 5, 6
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _FIRST_PERSON = {"i", "i'm", "im", "me", "my", "mine", "i've", "i'd", "myself"}
 _SECOND_PERSON = {"you", "your", "you're", "youre", "u", "ur"}
-_NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%|/+\-–—()]+$")
+_PUBLISHER = {"we", "us", "our", "ours", "we're", "we've", "we'll", "ourselves"}
+_APPEAL = {
+    "support", "donate", "donation", "donations", "subscribe", "subscription", "member",
+    "members", "membership", "gift", "contribute", "contribution", "newsletter", "give",
+    "help", "fund", "funded", "independent", "sign", "join", "become",
+}  # fmt: skip
+_PRICE = re.compile(r"[$€£]\s?\d|\d\s?[$€£]|\b(?:a|per) (?:month|year|week)\b", re.IGNORECASE)
+_READER_TALK = re.compile(
+    r"(?:^|\s)@\w|\b(?:the|this) (?:article|story|piece|author|writer|reporter)\b", re.IGNORECASE
+)
+_SECTION_HEADING = re.compile(
+    r"\b(?:comments?|discussion|repl(?:y|ies)|answers?|responses?|thoughts?|reactions)\b",
+    re.IGNORECASE,
+)
+_NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%#|/+\-–—()]+$")
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·▪◦–—]|\d{1,2}[.)])\s+")
 _DATE = re.compile(
@@ -49,6 +66,10 @@ _ENGLISH_STOPWORDS = frozenset((
     "or", "which", "their", "its", "been", "they", "who", "would",
 ))  # fmt: skip
 _WORDS, _STOPWORDS = 1, -1  # positions in the style vector
+_LEXICONS = (_FIRST_PERSON, _SECOND_PERSON, _PUBLISHER, _APPEAL, _ENGLISH_STOPWORDS)
+_LEXICONS_OF = {
+    w: [i for i, lex in enumerate(_LEXICONS) if w in lex] for w in set().union(*_LEXICONS)
+}
 _QUOTES = "\"“”«»„'‘’"
 
 
@@ -68,6 +89,7 @@ class PageLine:
     before: str = ""
     after: str = ""
     shape_repeats: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    list_run: float = 0.0
 
 
 def page_lines(text: str) -> list[PageLine]:
@@ -76,21 +98,25 @@ def page_lines(text: str) -> list[PageLine]:
     lines = [PageLine(i + 1, line.rstrip("\r")) for i, line in enumerate(raw) if line.strip()]
     if not lines:
         return []
-    counts = Counter(_fold(line.text) for line in lines)
+    folded = [_fold(line.text) for line in lines]
+    counts = Counter(folded)
     shapes = np.concatenate([[0.0], _shape_repeats(lines), [0.0]])  # previous, own, next
     styles = np.asarray([_style(line.text) for line in lines]).reshape(len(lines), -1)
     gaps = _page_gaps(styles)
+    contexts = _contexts(styles)
+    runs = _list_runs(lines, raw)
     for index, line in enumerate(lines):
         line.position = index / max(len(lines) - 1, 1)
         line.blank_before = line.number > 1 and not raw[line.number - 2].strip()
         line.blank_after = line.number < len(raw) and not raw[line.number].strip()
-        line.repeats = counts[_fold(line.text)] - 1
+        line.repeats = counts[folded[index]] - 1
         line.style = styles[index]
-        line.context = _context(styles, index)
+        line.context = contexts[index]
         line.page_gap = gaps[index]
         line.before = lines[index - 1].text if index else ""
         line.after = lines[index + 1].text if index + 1 < len(lines) else ""
         line.shape_repeats = shapes[index : index + 3]
+        line.list_run = runs[index]
     return lines
 
 
@@ -115,6 +141,30 @@ def _shape_repeats(lines: Sequence[PageLine]) -> np.ndarray:
     return np.asarray([np.log1p(counts[s] - 1) if s else 0.0 for s in shapes])
 
 
+def _is_list_item(text: str, max_words: int = 14) -> bool:
+    """A short line that is not a finished sentence: a headline, a link, a menu entry."""
+    stripped = text.strip()
+    return 2 <= len(stripped.split()) <= max_words and not stripped.endswith((".", "!", '"', "”"))
+
+
+def _list_runs(lines: Sequence[PageLine], raw: Sequence[str]) -> np.ndarray:
+    """Length (log scale) of the unbroken block of list-item lines each line is in:
+    related-link lists come in runs of headlines, a comment rarely does."""
+    items = [_is_list_item(line.text) for line in lines]
+    runs = np.zeros(len(lines))
+    start = 0
+    for index in range(1, len(lines) + 1):
+        breaks = (
+            index == len(lines)
+            or items[index] != items[start]
+            or not raw[lines[index].number - 2].strip()
+        )
+        if breaks:
+            runs[start:index] = np.log1p(index - start) if items[start] else 0.0
+            start = index
+    return runs
+
+
 def _page_gaps(styles: np.ndarray) -> np.ndarray:
     """How far each line is from the page's own prose (its paragraphs of 8+ words)
     in language and length: comments in another language or register stand out."""
@@ -125,30 +175,43 @@ def _page_gaps(styles: np.ndarray) -> np.ndarray:
     return np.abs(styles[:, [_STOPWORDS, _WORDS]] - reference[[_STOPWORDS, _WORDS]])
 
 
-def _context(styles: np.ndarray, index: int) -> np.ndarray:
-    """Style of the previous and the next line; at the page's edges, the line itself
+def _contexts(styles: np.ndarray) -> np.ndarray:
+    """Style of each line's previous and next line; at the page's edges, the line itself
     stands in for the missing neighbour, and flags say that it is missing."""
-    first, last = index == 0, index + 1 == len(styles)
-    previous = styles[index] if first else styles[index - 1]
-    following = styles[index] if last else styles[index + 1]
-    return np.concatenate([previous, following, [float(first), float(last)]])
+    previous = np.vstack([styles[:1], styles[:-1]])
+    following = np.vstack([styles[1:], styles[-1:]])
+    edges = np.zeros((len(styles), 2))
+    edges[0, 0] = edges[-1, 1] = 1.0
+    return np.hstack([previous, following, edges])
 
 
 def _fold(text: str) -> str:
     return " ".join(_BULLET.sub("", text).casefold().split())
 
 
+def _lexicon_shares(words: Sequence[str]) -> list[float]:
+    """Share of the words in each of _LEXICONS, in one pass over the words (this runs
+    for every line of every page, so it avoids a pass per lexicon)."""
+    counts = [0] * len(_LEXICONS)
+    for word in words:
+        for index in _LEXICONS_OF.get(word, ()):
+            counts[index] += 1
+    return [count / max(len(words), 1) for count in counts]
+
+
 def _style(text: str) -> list[float]:
-    """Style of one line: length, persons, punctuation, quotes, numbers, links, casing."""
+    """Style of one line: length, persons, punctuation, quotes, numbers, links, casing,
+    and the publisher's voice ("we", "support", "$5 a month") against a reader's."""
     stripped = text.strip()
     words = _WORD.findall(stripped.casefold())
     n_words = max(len(words), 1)
     capitalised = sum(w[:1].isupper() for w in _WORD.findall(stripped))
+    first, second, publisher, appeal, stopwords = _lexicon_shares(words)
     return [
         np.log1p(len(stripped)),
         np.log1p(len(words)),
-        sum(w in _FIRST_PERSON for w in words) / n_words,
-        sum(w in _SECOND_PERSON for w in words) / n_words,
+        first,
+        second,
         min(stripped.count("?"), 3) + min(stripped.count("!"), 3),
         float(stripped[:1] in _QUOTES),
         float(any(q in stripped for q in _QUOTES)),
@@ -157,12 +220,16 @@ def _style(text: str) -> list[float]:
         float(bool(_NUMBERS_ONLY.match(stripped))),
         float(bool(_URL_ONLY.match(stripped))),
         capitalised / n_words,
-        sum(c.isupper() for c in stripped) / max(len(stripped), 1),
+        sum(map(str.isupper, stripped)) / max(len(stripped), 1),
         float(bool(_BULLET.match(text))),
         float(text[:1].isspace()),
         float(bool(_DATE.search(stripped))),
         float("|" in stripped or "›" in stripped or "»" in stripped),
-        sum(w in _ENGLISH_STOPWORDS for w in words) / n_words,
+        publisher,
+        appeal,
+        float(bool(_PRICE.search(stripped))),
+        float(bool(_READER_TALK.search(stripped))),
+        stopwords,
     ]
 
 
@@ -173,20 +240,21 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Sequence[PageLine]) -> np.ndarray:
-        rows = [
+        vectors = [
+            np.asarray([getattr(line, name) for line in X], dtype=float).reshape(len(X), -1)
+            for name in ("style", "context", "page_gap", "shape_repeats")
+        ]
+        scalars = [
             [
-                *line.style,
-                *line.context,
-                *line.page_gap,
-                *line.shape_repeats,
+                line.list_run,
                 line.position,
-                float(line.blank_before),
-                float(line.blank_after),
+                line.blank_before,
+                line.blank_after,
                 min(line.repeats, 3),
             ]
             for line in X
         ]
-        return np.asarray(rows, dtype=float).reshape(len(X), -1)
+        return np.hstack([*vectors, np.asarray(scalars, dtype=float).reshape(len(X), -1)])
 
 
 def line_texts(lines: Sequence[PageLine]) -> list[str]:
@@ -240,32 +308,44 @@ def build_line_classifier(C: float = 1.0) -> Pipeline:
 
 def viterbi(
     proba: np.ndarray,
-    enter_penalty: float,
+    enter_penalty: np.ndarray | float,
     switch_penalty: float,
     quote_weight: np.ndarray | float,
     forced_body: set[int] | None = None,
+    repeated: np.ndarray | None = None,
 ) -> np.ndarray:
     """Best kind per line under the page-order constraint (see the module docstring).
 
-    ``proba`` is (lines x KINDS) from the line classifier. Inside the comment
+    ``proba`` is (lines x KINDS) from the line classifier; ``enter_penalty`` is
+    the cost of opening the comment section at each line (or one number). Inside the comment
     section a line that reads like article text is a comment quoting one, so
     the comment state there takes ``quote_weight`` (per line, or one number)
-    of the body probability too.
+    of the body probability too. Once the article has begun, a title can only
+    be a ``repeated`` line (a headline shown again), so a short comment with
+    a headline's looks is not taken for one.
     ``forced_body`` lines can only be body. Returns one index into KINDS per line.
     """
     n = len(proba)
     if n == 0:
         return np.zeros(0, dtype=int)
     emissions = np.log(proba[:, STATE_KINDS] + 1e-9)
-    emissions[:, 3] = np.log(proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9)
+    emissions[:, SECTION_COMMENT] = np.log(proba[:, COMMENT] + quote_weight * proba[:, BODY] + 1e-9)
+    if repeated is not None:
+        emissions[~np.asarray(repeated, dtype=bool), TITLE_AGAIN] = -np.inf
     for i in forced_body or ():
         emissions[i] = -np.inf
-        emissions[i, BODY] = 0.0
-    transitions = _transitions(enter_penalty, switch_penalty)
-    score = emissions[0] + np.array([0, 0, 0, -enter_penalty, -np.inf])
+        emissions[i, [STATE_KINDS.index(BODY)]] = 0.0
+    enter = np.broadcast_to(np.asarray(enter_penalty, dtype=float), n)
+    transitions = _transitions(switch_penalty)
+    entry = np.zeros_like(transitions)
+    entry[[*HEAD, *ARTICLE], SECTION_COMMENT] = 1.0
+    start = np.zeros(len(STATE_KINDS))
+    start[[TITLE_AGAIN, SECTION_BOILERPLATE]] = -np.inf
+    start[SECTION_COMMENT] = -enter[0]
+    score = emissions[0] + start
     back = np.zeros((n, len(STATE_KINDS)), dtype=int)
     for i in range(1, n):
-        candidates = score[:, None] + transitions
+        candidates = score[:, None] + transitions - enter[i] * entry
         back[i] = candidates.argmax(axis=0)
         score = candidates.max(axis=0) + emissions[i]
     states = np.empty(n, dtype=int)
@@ -275,15 +355,29 @@ def viterbi(
     return np.asarray(STATE_KINDS)[states]
 
 
-def _transitions(enter_penalty: float, switch_penalty: float) -> np.ndarray:
-    t = np.full((5, 5), -np.inf)
-    for group in (PRE_SECTION, IN_SECTION):
-        for a in group:
-            for b in group:
-                t[a, b] = 0.0 if a == b else -switch_penalty
-    for a in PRE_SECTION:
-        t[a, 3] = -enter_penalty
+def _transitions(switch_penalty: float) -> np.ndarray:
+    """Log transition scores: switching kind costs ``switch_penalty``, the page only
+    moves forward (head, article, comment section), and the comment section
+    opens with a comment (its entry cost is added per line)."""
+    size = len(STATE_KINDS)
+    t = np.full((size, size), -np.inf)
+    for earlier, later in ((HEAD, HEAD), (HEAD, ARTICLE), (ARTICLE, ARTICLE), (SECTION, SECTION)):
+        for a in earlier:
+            for b in later:
+                t[a, b] = 0.0 if STATE_KINDS[a] == STATE_KINDS[b] else -switch_penalty
+    for a in (*HEAD, *ARTICLE):
+        t[a, SECTION_COMMENT] = 0.0
     return t
+
+
+def announced(lines: Sequence[PageLine], window: int = 6) -> np.ndarray:
+    """Whether one of the ``window`` lines before each line names a comment section
+    ("3 Comments", "Discussion", "2 Answers", "Leave a reply"): sites announce their
+    comments, so a section opened there needs less evidence from the comments."""
+    heading = np.asarray([bool(_SECTION_HEADING.search(line.text)) for line in lines], dtype=int)
+    before = np.concatenate([[0], np.cumsum(heading)])
+    start = np.maximum(np.arange(len(lines)) - window, 0)
+    return before[np.arange(len(lines))] - before[start] > 0
 
 
 def _paragraph_weight(lines: Sequence[PageLine], full: int = 15) -> np.ndarray:
@@ -340,11 +434,13 @@ class PageSegmenter(BaseEstimator):
         self,
         C: float = 3.0,
         enter_penalty: float = 14.0,
+        announced_penalty: float = 4.0,
         switch_penalty: float = 0.3,
         quote_weight: float = 0.8,
     ):
         self.C = C
         self.enter_penalty = enter_penalty
+        self.announced_penalty = announced_penalty
         self.switch_penalty = switch_penalty
         self.quote_weight = quote_weight
 
@@ -370,10 +466,11 @@ class PageSegmenter(BaseEstimator):
         forced = aligned_lines(lines, article) if article else set()
         decoded = viterbi(
             proba,
-            self.enter_penalty,
+            np.where(announced(lines), self.announced_penalty, self.enter_penalty),
             self.switch_penalty,
             self.quote_weight * _paragraph_weight(lines),
             forced,
+            np.asarray([line.repeats > 0 for line in lines]),
         )
         confidence = np.where(
             [i in forced for i in range(len(lines))], 1.0, proba[np.arange(len(lines)), decoded]
