@@ -22,6 +22,7 @@ from winnow.evaluation import (
     leave_one_template_out,
     threshold_for_fpr,
 )
+from winnow.fastscore import TABLES_FILE, FastScorer, tables_bytes, verification_texts, verify
 from winnow.model import build_pipeline
 from winnow.pages import AnnotatedPage, comments_of, load_annotated_pages
 from winnow.registry import (
@@ -133,7 +134,16 @@ def _fit_spam_model(
     discard = max(threshold, threshold_for_fpr(labels, scores, config.threshold.discard_fpr))
     pipeline.fit(texts, labels, classifier__sample_weight=weights)
     metrics = classification_metrics(labels, scores, threshold)
-    return {ARTIFACT_FILE: pipeline}, (threshold, discard), metrics
+    artifacts = {ARTIFACT_FILE: pipeline, TABLES_FILE: _fast_tables(pipeline, texts)}
+    return artifacts, (threshold, discard), metrics
+
+
+def _fast_tables(pipeline: Any, texts: list[str]) -> bytes:
+    """The pipeline compiled for fast scoring, verified against it on a sample of the
+    training texts (a mismatch refuses the model: nothing is saved)."""
+    scorer = FastScorer.compile(pipeline)
+    verify(scorer, verification_texts(texts))
+    return tables_bytes(scorer.tables)
 
 
 def _annotated_pages(folder: Path | None) -> list[AnnotatedPage]:
