@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 YOUTUBE := ../shared/datasets/youtube-spam-collection
 
-.PHONY: install train retrain serve evaluate test test-all lint format clean
+.PHONY: install train retrain serve evaluate test test-all bench lint format clean
 
 install: $(STAMP)
 
@@ -37,13 +37,16 @@ test: install  ## the test suite (slow benchmarks excluded)
 test-all: install  ## the test suite and the slow benchmarks
 	$(BIN)/pytest -m ''
 
+bench: install  ## every benchmark (under 15 minutes); writes benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run_all.py
+
 lint: install
-	$(BIN)/ruff check src tests training service
-	$(BIN)/ruff format --check src tests training service
+	$(BIN)/ruff check src tests training service benchmarks
+	$(BIN)/ruff format --check src tests training service benchmarks
 
 format: install
-	$(BIN)/ruff check --fix src tests training service
-	$(BIN)/ruff format src tests training service
+	$(BIN)/ruff check --fix src tests training service benchmarks
+	$(BIN)/ruff format src tests training service benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info

@@ -1,10 +1,13 @@
-"""Benchmark: single-comment checks over HTTP, next to a no-op FastAPI endpoint.
+"""Benchmark: single-comment checks over HTTP, next to a no-op route of the same server.
 
-Sets up a temporary SQLite database and API key, starts ``winnow serve`` and the
-no-op app of ``noop_app.py`` the same way (uvicorn, factory mode, same workers,
-access log off) on free loopback ports, warms each up, and measures
+Sets up a temporary SQLite database and API key, and starts one server: the
+service's app with a trivial extra route (``noop_app.py``: ``POST /bench/noop``
+answers ``false`` and reads nothing), served the way ``winnow serve`` serves the
+app (uvicorn, factory mode, ``--workers``, access log off, same options), on a
+free loopback port. So the no-op goes through the same app, middleware, server
+and workers as the checks. It warms each route up and measures
 ``POST /1.1/comment-check`` (Akismet form), ``POST /v1/check`` (native JSON) and
-``POST /noop`` in two modes:
+``POST /bench/noop`` in two modes:
 
 * saturation: ``wrk`` (closed loop, ``--connections`` connections), p50/p99 from
   its ``--latency`` distribution;
@@ -20,7 +23,7 @@ Requests alternate between a few spam and ham comments.
 
     .venv/bin/python benchmarks/bench_service.py [--duration 10] [--warmup 3]
         [--connections 16] [--threads 2] [--workers 2] [--rate 200] [--models-dir models]
-        [--check-log metadata]
+        [--check-log metadata] [--json results.json]
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ from urllib.parse import urlencode
 
 import httpx
 
+from benchtools import describe  # benchmarks/ is on sys.path when a script here runs
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SITE = "https://news.example.com"
-NOOP_PATH = "/noop"
+NOOP_PATH = "/bench/noop"
 READY_TIMEOUT = 90.0
 WRK_TIMEOUT = "10s"
 
@@ -111,6 +116,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--check-log", choices=["off", "metadata", "full"], default="metadata", help="the service's"
     )
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads (wrk's rule)")
@@ -169,8 +175,9 @@ def create_key(env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def uvicorn_noop(port: int, workers: int) -> list[str]:
-    """The no-op app with the uvicorn options ``winnow serve`` uses."""
+def uvicorn_app(port: int, workers: int) -> list[str]:
+    """The service's app plus the no-op route, with the uvicorn options ``winnow serve``
+    uses (see ``winnow.cli.serve``)."""
     return [
         str(BIN / "python"),
         "-m",
@@ -190,19 +197,6 @@ def uvicorn_noop(port: int, workers: int) -> list[str]:
         "--no-access-log",
         "--proxy-headers",
         "--no-server-header",
-    ]
-
-
-def winnow_serve(port: int, workers: int) -> list[str]:
-    return [
-        str(BIN / "winnow"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
     ]
 
 
@@ -590,44 +584,35 @@ def table(results: list[Result]) -> str:
 
 
 def run_all(wrk: str, args: argparse.Namespace, tmp: Path) -> tuple[list[Result], list[str]]:
-    """Both servers, one after the other; the results and any server errors logged."""
+    """The three routes on one server, one after the other; results and server errors."""
     env = {
         **os.environ,
         "WINNOW_MODELS_DIR": str(args.models_dir.resolve()),
         "WINNOW_DATABASE_URL": f"sqlite:///{tmp / 'winnow.db'}",
         "WINNOW_CHECK_LOG": args.check_log,
+        # One client address and one key send everything: measure the service, not its limits.
+        "WINNOW_IP_RATE_LIMIT": "0",
+        "WINNOW_KEY_RATE_LIMIT": "0",
     }
     key = create_key(env)
-    results: list[Result] = []
-    problems: list[str] = []
-
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = tmp / "winnow-serve.log"
-    print(f"winnow serve --workers {args.workers} on {base}", file=sys.stderr)
-    with serving(winnow_serve(port, args.workers), env, log, answers(f"{base}/readyz")) as pid:
+    log = tmp / "server.log"
+    print(f"service + no-op route, --workers {args.workers} on {base}", file=sys.stderr)
+    results: list[Result] = []
+    with serving(uvicorn_app(port, args.workers), env, log, answers(f"{base}/readyz")) as pid:
         service = targets(base, key)
         print(sanity(service))
-        for target in service:
+        for target in [*service, noop_target(base, key)]:
             results += measure(wrk, target, args, tmp, pid)
-    problems += [f"winnow: {line}" for line in log_problems(log)]
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp / "noop.log"
-    noop = noop_target(base, key)
-    probe = answers(noop.url, "POST", content=noop.bodies[0], headers=noop.headers)
-    print(f"no-op app --workers {args.workers} on {base}", file=sys.stderr)
-    with serving(uvicorn_noop(port, args.workers), env, log, probe) as pid:
-        results += measure(wrk, noop, args, tmp, pid)
-    problems += [f"no-op: {line}" for line in log_problems(log)]
-    return results, problems
+    return results, [f"server: {line}" for line in log_problems(log)]
 
 
 def main() -> None:
     args = parse_args()
     wrk = require_tools(args.models_dir)
     print(machine(wrk))
+    print(f"host: {describe()}")
     model = (args.models_dir / "current").read_text().strip()
     print(
         f"settings: {args.workers} uvicorn workers per server, model {model}, SQLite, "
@@ -648,6 +633,9 @@ def main() -> None:
     print(f"server log errors: {len(problems)}")
     for line in problems[:20]:
         print(f"  {line}")
+    if args.json:
+        rows = [r.__dict__ for r in results]
+        args.json.write_text(json.dumps({"machine": describe(), "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from winnow import akismet
 from winnow.akismet import AkismetRequestError
 from winnow.errors import ModelError, RateLimited, StoreError
 from winnow.keys import site_matches
-from winnow.moderation import Judgement, Moderator
+from winnow.moderation import Judgement, Moderator, runs_inline
 from winnow.ratelimit import retry_after
 from winnow.store import KeyRecord, utc_now
 from winnow_service.deps import admit_key
@@ -108,18 +108,22 @@ async def verify_key(request: Request) -> Response:
 async def comment_check(request: Request) -> Response:
     moderator: Moderator = request.app.state.moderator
     fields = await form(request)
-    record = await run_in_threadpool(authorised, request, fields)
-    judgement = (
-        await run_in_threadpool(
-            moderator.check,
-            [akismet.comment_of(fields)],
-            record,
-            API,
-            akismet.is_test(fields),
-            akismet.test_verdict(fields),
-            False,  # reasons only for flagged comments (X-winnow-reasons)
-        )
-    )[0]
+    host = request.headers.get("host")
+    if moderator.keys.fresh(akismet.key_of(fields, host)):
+        record = authorised(request, fields)
+    else:
+        record = await run_in_threadpool(authorised, request, fields)
+    comment = akismet.comment_of(fields)
+    check = functools.partial(
+        moderator.check,
+        [comment],
+        record,
+        API,
+        akismet.is_test(fields),
+        akismet.test_verdict(fields),
+        False,  # reasons only for flagged comments (X-winnow-reasons)
+    )
+    judgement = (check() if runs_inline([comment]) else await run_in_threadpool(check))[0]
     metrics: Metrics = request.app.state.metrics
     metrics.count_verdicts(API, [judgement.verdict])
     return text(akismet.TRUE if judgement.is_spam else akismet.FALSE, **_check_headers(judgement))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
 from winnow.keys import site_matches
-from winnow.moderation import Comment, Moderator
+from winnow.moderation import Comment, Judgement, Moderator, runs_inline
 from winnow.settings import Settings
 from winnow.store import KeyRecord
 from winnow_service.deps import get_metrics, get_moderator, get_settings, site_key
 from winnow_service.metrics import Metrics
+from winnow_service.responses import FastJSONResponse
 from winnow_service.schemas import (
     BatchIn,
     BatchOut,
@@ -19,6 +20,7 @@ from winnow_service.schemas import (
     FeedbackIn,
     FeedbackOut,
     ModelOut,
+    check_answer,
 )
 
 router = APIRouter(prefix="/v1", tags=["native"])
@@ -33,17 +35,24 @@ def _own_site(comments: list[CommentIn], key: KeyRecord) -> list[Comment]:
     return [c.comment() for c in comments]
 
 
+async def judged(moderator: Moderator, comments: list[Comment], key: KeyRecord) -> list[Judgement]:
+    """The judgements, made on the event loop when that is quick, else in a worker thread."""
+    if runs_inline(comments):
+        return moderator.check(comments, key, API)
+    return await run_in_threadpool(moderator.check, comments, key, API)
+
+
 @router.post("/check", response_model=CheckOut)
-def check(
+async def check(
     body: CommentIn,
     key: KeyRecord = Depends(site_key),
     moderator: Moderator = Depends(get_moderator),
     metrics: Metrics = Depends(get_metrics),
-) -> CheckOut:
+) -> Response:
     """Judge one comment."""
-    judgement = moderator.check(_own_site([body], key), key, API)[0]
+    judgement = (await judged(moderator, _own_site([body], key), key))[0]
     metrics.count_verdicts(API, [judgement.verdict])
-    return CheckOut.of(judgement)
+    return FastJSONResponse(check_answer(judgement))
 
 
 @router.post("/check-batch", response_model=BatchOut)
@@ -53,18 +62,20 @@ async def check_batch(
     moderator: Moderator = Depends(get_moderator),
     metrics: Metrics = Depends(get_metrics),
     settings: Settings = Depends(get_settings),
-) -> BatchOut:
+) -> Response:
     """Judge up to ``WINNOW_MAX_BATCH`` comments with one model."""
     if len(body.comments) > settings.max_batch:
         raise HTTPException(
             422,
             f"comments: at most {settings.max_batch} comments per batch (got {len(body.comments)})",
         )
-    comments = _own_site(body.comments, key)
-    judgements = await run_in_threadpool(moderator.check, comments, key, API)
+    judgements = await judged(moderator, _own_site(body.comments, key), key)
     metrics.count_verdicts(API, [j.verdict for j in judgements])
-    return BatchOut(
-        results=[CheckOut.of(j) for j in judgements], model_version=judgements[0].model_version
+    return FastJSONResponse(
+        {
+            "results": [check_answer(j) for j in judgements],
+            "model_version": judgements[0].model_version,
+        }
     )
 
 

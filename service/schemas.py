@@ -67,15 +67,21 @@ class CheckOut(BaseModel):
     model_version: str
     guid: str = Field(description="Names this check in the log.")
 
-    @classmethod
-    def of(cls, judgement: Judgement) -> CheckOut:
-        return cls(
-            spam_probability=judgement.spam_probability,
-            verdict=judgement.verdict,
-            reasons=[Reason(**r) for r in judgement.reasons if "ngram" in r],
-            model_version=judgement.model_version,
-            guid=judgement.guid,
-        )
+
+def check_answer(judgement: Judgement) -> dict[str, Any]:
+    """A :class:`CheckOut` as a plain dict, built without model validation (the
+    fields come from a :class:`Judgement`, already of the right types)."""
+    return {
+        "spam_probability": judgement.spam_probability,
+        "verdict": judgement.verdict,
+        "reasons": [
+            {"ngram": r["ngram"], "kind": r["kind"], "weight": r["weight"]}
+            for r in judgement.reasons
+            if "ngram" in r
+        ],
+        "model_version": judgement.model_version,
+        "guid": judgement.guid,
+    }
 
 
 class BatchOut(BaseModel):

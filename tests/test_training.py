@@ -4,6 +4,7 @@ import pytest
 import sklearn
 
 from winnow.errors import DataError
+from winnow.fastscore import TABLES_FILE
 from winnow.registry import (
     ARTIFACT_FILE,
     CARD_FILE,
@@ -22,13 +23,14 @@ def test_training_writes_a_complete_version_and_promotes_it(
 ):
     result = train(tiny_config, tmp_path)
     folder = tmp_path / result.version
-    expected = {ARTIFACT_FILE, METADATA_FILE, CARD_FILE, REPORT_FILE}
+    expected = {ARTIFACT_FILE, TABLES_FILE, METADATA_FILE, CARD_FILE, REPORT_FILE}
     assert {p.name for p in folder.iterdir()} == expected
     assert current_version(tmp_path) == result.version
     metadata = json.loads((folder / METADATA_FILE).read_text())
     assert metadata["version"] == result.version
     assert metadata["library_versions"]["scikit-learn"] == sklearn.__version__
     assert metadata["artifacts"][ARTIFACT_FILE]["sha256"] == sha256_of(folder / ARTIFACT_FILE)
+    assert metadata["artifacts"][TABLES_FILE]["sha256"] == sha256_of(folder / TABLES_FILE)
     (data,) = metadata["training_data"]
     assert data["sha256"] == sha256_of(tiny_corpus_file)
     assert (data["rows"], data["spam"]) == (24, 12)

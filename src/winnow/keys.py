@@ -110,6 +110,15 @@ class KeyRing:
         self._cache: dict[str, tuple[float, KeyRecord | None]] = {}
         self._lock = threading.Lock()
 
+    def fresh(self, key: str | None) -> bool:
+        """Whether :meth:`lookup` would answer from memory (no database call), so an
+        event loop can call it without waiting on the store."""
+        if not key or not looks_like_key(key):
+            return True
+        with self._lock:
+            cached = self._cache.get(hash_key(key))
+        return cached is not None and time.monotonic() - cached[0] <= self.ttl
+
     def lookup(self, key: str | None) -> KeyRecord | None:
         """The active record of ``key``, or None (unknown, revoked, or malformed)."""
         if not key or not looks_like_key(key):

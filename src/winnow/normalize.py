@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -39,9 +40,14 @@ _RATE = re.compile(
 )
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
+_CYRILLIC = re.compile(r"[а-яёіјѕԁһ]")
+_SEPARATOR = "\n\x00\n"  # between the texts of a batch scanned at once
+
 
 def strip_html(text: str) -> str:
     """Turn comment HTML into text: entities decoded, links kept as their URL."""
+    if "<" not in text:
+        return html.unescape(text)
     text = _BR.sub("\n", text)
     text = _ANCHOR_HREF.sub(lambda m: f" {m.group(1)} ", text)
     text = _TAG.sub(" ", text)
@@ -50,21 +56,86 @@ def strip_html(text: str) -> str:
 
 def fold_characters(text: str) -> str:
     """Fold Unicode look-alikes: full-width forms, zero-width marks, mixed-script words."""
+    if text.isascii():
+        return text.lower()  # NFKC leaves ASCII alone; casefold is lower there
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
+    if not _CYRILLIC.search(text):
+        return text
     return _MIXED_SCRIPT_WORD.sub(lambda m: m.group(0).translate(_CYRILLIC_TO_LATIN), text)
 
 
-def deobfuscate(text: str) -> str:
-    """Rejoin spaced-out letters, ``[dot]`` domains and leetspeak words."""
-    text = _DOT_WORD.sub(".", text)
-    text = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), text)
-    return _LEET_WORD.sub(_unleet, text)
+@dataclass(frozen=True)
+class _Rewrite:
+    """One rewrite of the chain, and a quick test that any text it would change passes.
+
+    Most comments are plain prose without links or numbers; the full patterns
+    (lookarounds, alternations tried at every position) cost far more than these
+    scans, and a rewrite whose pattern cannot match leaves the text as it is. Each
+    hint starts with a literal or a small character set (lookbehinds instead of
+    leading alternatives), which lets the regex engine skip most positions.
+    """
+
+    hint: re.Pattern[str]
+    apply: Callable[[str], str]
 
 
 def _unleet(match: re.Match[str]) -> str:
     word = match.group(0)
     plain = word.translate(_LEET_TO_LATIN)
     return plain if plain.isalpha() else word
+
+
+def _url_words(url: str) -> str:
+    """Split a URL into its host words so ``cashwork24.com`` yields ``cashwork24``."""
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url).split("/", 1)[0]
+    return " ".join(part for part in re.split(r"[.\-]", host) if part)
+
+
+_DEOBFUSCATE = (
+    _Rewrite(re.compile("dot"), lambda t: _DOT_WORD.sub(".", t)),
+    _Rewrite(
+        re.compile(r" \S \S "),
+        lambda t: _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), t),
+    ),
+    # a leet word mixes letters and digits, so a letter touches a digit somewhere
+    _Rewrite(re.compile(r"[0-9](?:[a-z]|(?<=[a-z][0-9]))"), lambda t: _LEET_WORD.sub(_unleet, t)),
+)
+_MARK = (
+    _Rewrite(re.compile("@"), lambda t: _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", t)),
+    _Rewrite(
+        re.compile(
+            r"://|www\.|\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b"
+        ),
+        lambda t: _URL.sub(lambda m: f"{_url_words(m.group(0))} zzurl", t),
+    ),
+    _Rewrite(re.compile(r"\d[\d\s().-]{7,}\d"), lambda t: _PHONE.sub(" zzphone ", t)),
+    _Rewrite(
+        re.compile(r"[$€£₹\d](?:(?<=[$€£₹])\s?\d|(?<=\d)[\d,.]*\s?(?:usd|dollars|euro|pounds))"),
+        lambda t: _MONEY.sub(lambda m: f"{m.group(0)} zzmoney", t),
+    ),
+    _Rewrite(
+        re.compile(
+            r"[/hdwm](?:(?<=/)|(?<=\sh)(?:our|r)\b|(?<=\sd)ay\b|(?<=\sw)eek\b|(?<=\sm)onth\b)"
+        ),
+        lambda t: _RATE.sub(lambda m: f"{m.group(0)} zzrate", t),
+    ),
+)
+_SQUEEZE = _Rewrite(
+    re.compile(r"[ \t\r\f\v](?:(?<=[\t\r\f\v])|[ \t\r\f\v])"), lambda t: _SPACES.sub(" ", t)
+)
+_CHAIN = (*_DEOBFUSCATE, *_MARK, _SQUEEZE)
+
+
+def _rewrite(steps: tuple[_Rewrite, ...], text: str) -> str:
+    for step in steps:
+        if step.hint.search(text):
+            text = step.apply(text)
+    return text
+
+
+def deobfuscate(text: str) -> str:
+    """Rejoin ``[dot]`` domains, spaced-out letters and leetspeak words."""
+    return _rewrite(_DEOBFUSCATE, text)
 
 
 def mark_entities(text: str) -> str:
@@ -74,24 +145,38 @@ def mark_entities(text: str) -> str:
     the exact domain or sum. Link hosts and sums stay in the text; phone digits,
     which carry no meaning of their own, are replaced by their marker.
     """
-    text = _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", text)
-    text = _URL.sub(lambda m: f"{_url_words(m.group(0))} zzurl", text)
-    text = _PHONE.sub(" zzphone ", text)
-    text = _MONEY.sub(lambda m: f"{m.group(0)} zzmoney", text)
-    return _RATE.sub(lambda m: f"{m.group(0)} zzrate", text)
-
-
-def _url_words(url: str) -> str:
-    """Split a URL into its host words so ``cashwork24.com`` yields ``cashwork24``."""
-    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url).split("/", 1)[0]
-    return " ".join(part for part in re.split(r"[.\-]", host) if part)
+    return _rewrite(_MARK, text)
 
 
 def normalize_text(text: str) -> str:
     """The full cleaning chain applied to every comment before feature extraction."""
-    text = fold_characters(strip_html(text))
-    text = mark_entities(deobfuscate(text))
-    return _SPACES.sub(" ", text).strip()
+    return _rewrite(_CHAIN, fold_characters(strip_html(text))).strip()
+
+
+def normalize_texts(texts: Iterable[str]) -> list[str]:
+    """:func:`normalize_text` of each text, each quick test run once over the batch."""
+    cleaned = [fold_characters(strip_html(text)) for text in texts]
+    for step in _CHAIN:
+        for i in _may_match(step.hint, cleaned):
+            cleaned[i] = step.apply(cleaned[i])
+    return [text.strip() for text in cleaned]
+
+
+def _may_match(hint: re.Pattern[str], texts: list[str]) -> list[int]:
+    """The texts in which ``hint`` matches, and perhaps a few more: one scan of the batch.
+
+    The texts are joined by newline separators, which the hints' assertions treat
+    like a text's ends, so a match inside a text is found in the joined batch too,
+    unless a match found earlier overlaps that text; every text a match overlaps
+    is returned.
+    """
+    spans = [match.span() for match in hint.finditer(_SEPARATOR.join(texts))]
+    if not spans:
+        return []
+    ends = np.cumsum([len(text) + len(_SEPARATOR) for text in texts])
+    first = np.searchsorted(ends, [start for start, _ in spans], side="right")
+    last = np.searchsorted(ends, [end - 1 for _, end in spans], side="right")
+    return sorted({i for a, b in zip(first, last, strict=True) for i in range(a, b + 1)})
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):
@@ -105,4 +190,5 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Iterable[str]) -> np.ndarray:
-        return np.array([normalize_text(x if isinstance(x, str) else "") for x in X], dtype=object)
+        texts = normalize_texts(x if isinstance(x, str) else "" for x in X)
+        return np.array(texts, dtype=object)

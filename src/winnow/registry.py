@@ -6,6 +6,7 @@ Layout::
       current                    # text file naming the promoted version
       20261124-081500/
         model.joblib             # the fitted scikit-learn pipeline
+        fastscore.npz            # its TF-IDF parts compiled for fast scoring (plain arrays)
         segmenter.joblib         # the page segmenter, when pages were part of training
         metadata.json            # version, data hashes, parameters, threshold, metrics
         MODEL_CARD.md
@@ -13,7 +14,8 @@ Layout::
 
 A joblib file is a pickle, and unpickling runs code. So nothing is unpickled
 until its SHA-256 matches the metadata and the metadata's scikit-learn version
-matches the running one.
+matches the running one. The fast scorer's tables are checked the same way and
+read without pickle; a version saved without them compiles them on load.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sklearn.pipeline import Pipeline
 
 from winnow.card import render_model_card
 from winnow.errors import ModelError, ModelIntegrityError, ModelNotFoundError
+from winnow.fastscore import TABLES_FILE, FastScorer, check_scorer, scorer_from_bytes
 from winnow.model import SpamModel
 
 log = logging.getLogger(__name__)
@@ -77,8 +80,9 @@ def save_model(
     """Write a new version folder atomically and return its path (not promoted).
 
     ``artifacts`` maps file names (``model.joblib``, ``segmenter.joblib``) to objects,
-    which are hashed; ``files`` maps names to text written as is (the quality report),
-    which is never unpickled and so needs no hash.
+    which are hashed (written with joblib, or bytes written as they are, such as
+    ``fastscore.npz``); ``files`` maps names to text written as is (the quality
+    report), which is never unpickled and so needs no hash.
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     version = metadata["version"]
@@ -86,7 +90,10 @@ def save_model(
     try:
         hashes = {}
         for name, obj in artifacts.items():
-            joblib.dump(obj, staging / name, compress=3)
+            if isinstance(obj, bytes):
+                (staging / name).write_bytes(obj)
+            else:
+                joblib.dump(obj, staging / name, compress=3)
             hashes[name] = {
                 "sha256": sha256_of(staging / name),
                 "bytes": (staging / name).stat().st_size,
@@ -194,7 +201,16 @@ def load_model(models_dir: Path | str | None = None, version: str | None = None)
     """
     version_dir, metadata = _version(models_dir, version)
     pipeline = _load_verified(version_dir, metadata, ARTIFACT_FILE, Pipeline)
-    return SpamModel(pipeline, float(metadata["threshold"]), version_dir.name, metadata)
+    scorer = _load_scorer(version_dir, metadata, pipeline)
+    return SpamModel(pipeline, float(metadata["threshold"]), version_dir.name, metadata, scorer)
+
+
+def _load_scorer(version_dir: Path, metadata: dict[str, Any], pipeline: Pipeline) -> FastScorer:
+    """The saved fast-scorer tables (hash-checked, no pickle), or tables compiled now
+    for a version saved before they existed; either way checked against the pipeline."""
+    if TABLES_FILE not in metadata["artifacts"]:
+        return check_scorer(FastScorer.compile(pipeline))
+    return scorer_from_bytes(pipeline, verify_artifact(version_dir, metadata, TABLES_FILE))
 
 
 def load_segmenter(models_dir: Path | str | None = None, version: str | None = None) -> Any:

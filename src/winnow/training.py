@@ -23,6 +23,7 @@ from winnow.evaluation import (
     out_of_fold,
     threshold_for_fpr,
 )
+from winnow.fastscore import TABLES_FILE, FastScorer, tables_bytes, verification_texts, verify
 from winnow.model import build_pipeline
 from winnow.pages import AnnotatedPage, comments_of, load_annotated_pages
 from winnow.registry import (
@@ -136,7 +137,8 @@ def _fit_spam_model(
     discard = max(threshold, threshold_for_fpr(labels, scores, config.threshold.discard_fpr))
     pipeline.fit(texts, labels, classifier__sample_weight=weights)
     metrics = classification_metrics(labels, scores, threshold)
-    return {ARTIFACT_FILE: pipeline}, (threshold, discard), metrics, folds
+    artifacts = {ARTIFACT_FILE: pipeline, TABLES_FILE: _fast_tables(pipeline, texts)}
+    return artifacts, (threshold, discard), metrics, folds
 
 
 def _quality_report(
@@ -150,6 +152,14 @@ def _quality_report(
         return {}
     metadata["report"] = REPORT_FILE
     return {REPORT_FILE: render_report(metadata, frame, folds, pipeline)}
+
+
+def _fast_tables(pipeline: Any, texts: list[str]) -> bytes:
+    """The pipeline compiled for fast scoring, verified against it on a sample of the
+    training texts (a mismatch refuses the model: nothing is saved)."""
+    scorer = FastScorer.compile(pipeline)
+    verify(scorer, verification_texts(texts))
+    return tables_bytes(scorer.tables)
 
 
 def _annotated_pages(folder: Path | None) -> list[AnnotatedPage]:

@@ -1,0 +1,223 @@
+"""The compiled fast scorer gives the pipeline's feature rows and probabilities exactly."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from conftest import ROOT
+from winnow import normalize
+from winnow.config import ModelConfig
+from winnow.errors import ModelIntegrityError
+from winnow.fastscore import (
+    PROBE_TEXTS,
+    SMALL_BATCH,
+    TABLES_FILE,
+    FastScorer,
+    scorer_from_bytes,
+    tables_bytes,
+    verify,
+)
+from winnow.model import build_pipeline
+from winnow.obfuscate import TRICKS, obfuscate
+from winnow.registry import METADATA_FILE, load_model
+from winnow.training import train
+
+ODD = [
+    "",
+    "   ",
+    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029\u3000",
+    "a",
+    "ab",
+    "$5",
+    "€1,000,000.00 EUR or 1000 usd",
+    "😀" * 50 + " 𝔣𝔯𝔢𝔢 𝕞𝕠𝕟𝕖𝕪 \U0010ffff",
+    "東京の記事、ありがとうございます。 Спасибо за статью! مرحبا بالعالم",
+    "e\u0301te\u0301 cafe\u0301 Ｆｒｅｅ　ｍｏｎｅｙ",
+    "nul\x00byte and \ud7ff",
+    '<p>Hi <a href="https://x.example.com/p?q=1">there</a> &amp;&lt;3</p>',
+    "c a s h   n o w at cash [dot] com, w0rk fr0m h0me 4 $95/hr",
+    "spam " * 4000 + "https://very-long.example.com/" + "x" * 20000,
+]
+SOUP = [
+    *"abcxyz0123456789$€£₹@./:-_'<>&;#,!?()[]{} \t\n",
+    "dot",
+    " dot ",
+    "www.",
+    "http://",
+    ".com",
+    "hour",
+    "/hr",
+    "а",
+    "і",
+    "ѕ",
+    "ｆ",
+    "\u200b",
+    "ß",
+    "İ",
+    "ﬁ",
+    "😀",
+    "\xa0",
+    "\u2028",
+    "<br>",
+    "&amp;",
+    "5 5 5 1 2 3 4 5 6",
+]
+
+
+def corpus_texts() -> list[str]:
+    lines = (ROOT / "training/data/comments.jsonl").read_text().splitlines()
+    return [json.loads(line)["text"] for line in lines]
+
+
+def soup(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(SOUP) for _ in range(rng.randint(0, 80))) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    """A few thousand comments: the corpus, its spam obfuscated, random soup, odd text."""
+    corpus = corpus_texts()
+    tricked = [obfuscate(t, trick, 1) for t in corpus[::3] for trick in TRICKS]
+    return corpus + tricked + soup(1500) + ODD
+
+
+def assert_same_rows(got, expected) -> None:
+    expected = sparse.csr_matrix(expected)
+    expected.sort_indices()
+    assert got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)  # bit for bit
+
+
+def test_feature_rows_and_probabilities_equal_the_pipelines(bundled_model, texts):
+    assert len(texts) > 3000
+    pipeline = bundled_model.pipeline
+    assert_same_rows(bundled_model.features(texts), pipeline[:-1].transform(texts))
+    plain = pipeline.predict_proba(texts)[:, 1]
+    assert np.max(np.abs(bundled_model.predict_proba(texts) - plain)) <= 1e-9
+
+
+@pytest.mark.parametrize("size", [1, 2, SMALL_BATCH - 1, SMALL_BATCH, 500])
+def test_any_batch_size_gives_the_same_rows(bundled_model, texts, size):
+    whole = bundled_model.features(texts)
+    parts = [bundled_model.features(texts[i : i + size]) for i in range(0, 1200, size)]
+    assert_same_rows(sparse.vstack(parts, format="csr"), whole[: sum(p.shape[0] for p in parts)])
+
+
+def test_explanations_are_those_of_the_pipelines_rows(bundled_model):
+    model = bundled_model
+    for text in PROBE_TEXTS[:5]:
+        row = model.pipeline[:-1].transform([text]).tocsr()
+        spam = model.predict([text])[0] == "spam"
+        assert model.explain(text) == model.reasons_of(row, spam)
+
+
+def unguarded(text: str) -> str:
+    """The normalisation chain with every rewrite applied, no quick tests."""
+    text = normalize.fold_characters(normalize.strip_html(text))
+    for step in normalize._CHAIN:
+        text = step.apply(text)
+    return text.strip()
+
+
+def test_normalisation_fast_paths_change_nothing(texts):
+    expected = [unguarded(t) for t in texts]
+    assert [normalize.normalize_text(t) for t in texts] == expected
+    assert normalize.normalize_texts(texts) == expected
+    assert normalize.normalize_texts(texts[::-1]) == expected[::-1]
+
+
+def test_tables_round_trip_through_npz_without_pickle(bundled_model, texts):
+    scorer = bundled_model.fast()
+    loaded = scorer_from_bytes(bundled_model.pipeline, tables_bytes(scorer.tables))
+    assert_same_rows(loaded.features(texts[:500]), scorer.features(texts[:500]))
+
+
+def broken(scorer: FastScorer) -> FastScorer:
+    """The scorer with two vocabulary columns of its character table swapped."""
+    table = scorer.tables["chars"]
+    columns = table.columns.copy()
+    columns[[0, 1]] = columns[[1, 0]]
+    tables = {**scorer.tables, "chars": type(table)(**{**table.__dict__, "columns": columns})}
+    return FastScorer(scorer.pipeline, tables)
+
+
+def test_a_scorer_that_differs_from_its_pipeline_is_refused(bundled_model):
+    with pytest.raises(ModelIntegrityError, match="differ from the pipeline"):
+        verify(broken(bundled_model.fast()), corpus_texts())
+
+
+def test_training_refuses_a_model_whose_tables_fail_verification(
+    tmp_path, tiny_config, monkeypatch
+):
+    compile_ = FastScorer.compile.__func__
+    monkeypatch.setattr(
+        FastScorer, "compile", classmethod(lambda cls, pipeline: broken(compile_(cls, pipeline)))
+    )
+    with pytest.raises(ModelIntegrityError):
+        train(tiny_config, tmp_path)
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()]
+
+
+@pytest.fixture
+def tiny_models(tmp_path, tiny_config):
+    return tmp_path, train(tiny_config, tmp_path).version
+
+
+def test_saved_tables_are_hash_checked_before_loading(tiny_models):
+    models, version = tiny_models
+    path = models / version / TABLES_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="SHA-256 does not match"):
+        load_model(models)
+
+
+def test_a_version_saved_without_tables_compiles_them_on_load(tiny_models):
+    models, version = tiny_models
+    with_tables = load_model(models)
+    metadata_path = models / version / METADATA_FILE
+    metadata = json.loads(metadata_path.read_text())
+    del metadata["artifacts"][TABLES_FILE]
+    metadata_path.write_text(json.dumps(metadata))
+    (models / version / TABLES_FILE).unlink()
+    old = load_model(models)
+    texts = corpus_texts()[:300]
+    assert old.scorer is not None and set(old.scorer.tables) == {"words", "chars"}
+    assert np.array_equal(old.predict_proba(texts), with_tables.predict_proba(texts))
+
+
+def lengths(texts) -> np.ndarray:
+    return np.array([[len(t), t.count("!")] for t in texts], dtype=float)
+
+
+def test_other_transformers_in_the_union_use_their_own_transform(tiny_corpus, tmp_path):
+    pipeline = build_pipeline(ModelConfig(char_min_df=1))
+    union: FeatureUnion = pipeline.named_steps["features"]
+    union.transformer_list.append(("signals", FunctionTransformer(lengths)))
+    union.transformer_weights = {"signals": 0.01}
+    texts, labels = tiny_corpus
+    pipeline.fit(texts, labels)
+    scorer = FastScorer.compile(pipeline)
+    assert set(scorer.tables) == {"words", "chars"}
+    probe = [*texts, *PROBE_TEXTS, *soup(200)]
+    verify(scorer, probe)
+    assert_same_rows(scorer.features(probe), pipeline[:-1].transform(probe))
+
+
+def test_a_pipeline_of_unsupported_options_falls_back_exactly(tiny_corpus):
+    pipeline: Pipeline = build_pipeline(ModelConfig(char_min_df=1))
+    pipeline.named_steps["features"].transformer_list[1][1].set_params(lowercase=True)
+    texts, labels = tiny_corpus
+    pipeline.fit(texts, labels)
+    scorer = FastScorer.compile(pipeline)
+    assert set(scorer.tables) == {"words"}
+    verify(scorer, [*texts, *PROBE_TEXTS])
