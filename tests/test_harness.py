@@ -11,7 +11,7 @@ from conftest import run_winnow
 from winnow import harness
 from winnow.config import ModelConfig, TuningConfig
 from winnow.errors import DataError
-from winnow.evaluation import expected_calibration_error
+from winnow.evaluation import expected_calibration_error, rows_needed
 from winnow.harness import (
     grid_points,
     labelled_sources,
@@ -143,3 +143,23 @@ def test_evaluate_tune_through_the_command(tiny_corpus_file, tmp_path):
     assert tuning["scheme"] == "nested CV: 3 outer folds, 2 inner, seed 0"
     assert len(tuning["chosen"]) == 3
     assert tuning["most_chosen"]["C"] in ("1.0", "10.0")
+
+
+@pytest.mark.parametrize(
+    ("folds", "calibration", "needed"),
+    [(5, 5, 7), (3, 5, 8), (10, 5, 10), (None, 5, 5), (10, None, 10), (3, None, 3)],
+)
+def test_rows_needed_leaves_every_training_part_enough_for_calibration(folds, calibration, needed):
+    assert rows_needed(folds, calibration) == needed
+
+
+def test_too_few_rows_for_cross_validation_is_a_clear_error(tmp_path):
+    small = tmp_path / "small.jsonl"
+    rows = [{"text": f"comment number {i}", "label": "spam" if i % 2 else "ham"} for i in range(12)]
+    small.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run_winnow("evaluate", str(small), "--cv", "5", "--seeds", "1")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: {small}: 5-fold cross-validation with calibration on 5 folds needs at least "
+        "7 spam and 7 ham comments (found 6 spam, 6 ham)\n"
+    )

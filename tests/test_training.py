@@ -73,6 +73,7 @@ def test_training_needs_enough_of_both_classes(tmp_path, tiny_config):
     with pytest.raises(DataError) as err:
         train(tiny_config, tmp_path / "models", data_files=[data])
     assert str(err.value) == (
-        f"{data}: training needs at least 3 spam and 3 ham comments (found 1 spam, 2 ham)"
+        f"{data}: 3-fold cross-validation with calibration on 5 folds needs at least "
+        "8 spam and 8 ham comments (found 1 spam, 2 ham)"
     )
     assert not (tmp_path / "models").exists()

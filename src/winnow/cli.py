@@ -454,17 +454,17 @@ def _evaluate_recipe(
 
     cfg = load_config(config or Settings().training_config)
     data = labelled_sources(frames)
+    where = ", ".join(frames)
     report: dict[str, Any] = {}
     if schemes["cv"] is not None:
-        report["cv"] = repeated_cv(cfg.model, data, schemes["cv"], range(seeds))
+        report["cv"] = repeated_cv(cfg.model, data, schemes["cv"], range(seeds), where=where)
     if schemes["obfuscation"]:
-        report["obfuscation"] = obfuscation_recall(cfg.model, data)
+        report["obfuscation"] = obfuscation_recall(cfg.model, data, where=where)
     if schemes["by_source"]:
         extra = load_corpus(cfg).frame if with_corpus else None
-        where = ", ".join(frames)
         report["by_source"] = leave_one_source_out(cfg.model, data, extra, where=where)
     if schemes["tune"]:
-        report["tuning"] = nested_cv(cfg.model, data, cfg.tuning, cfg.evaluation.folds)
+        report["tuning"] = nested_cv(cfg.model, data, cfg.tuning, cfg.evaluation.folds, where=where)
     if as_json:
         _print_json(report)
         return

@@ -7,6 +7,7 @@ for comments the model has not seen.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from winnow.corpus import HAM, SPAM
+from winnow.errors import DataError
 
 
 @dataclass
@@ -77,6 +79,35 @@ def cross_validated_scores(
 ) -> np.ndarray:
     """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
     return out_of_fold(pipeline, texts, labels, folds, seed, weights).scores
+
+
+def rows_needed(folds: int | None, calibration_folds: int | None) -> int:
+    """Fewest comments of each class that ``folds``-fold CV (None: one fit on all the
+    rows) of a pipeline calibrated on ``calibration_folds`` folds can be run with.
+
+    Every training part must still hold ``calibration_folds`` of each class, and a
+    stratified held-out fold takes up to ``ceil(n / folds)`` of them.
+    """
+    n = max(folds or 1, calibration_folds or 1)
+    while folds and calibration_folds and n - math.ceil(n / folds) < calibration_folds:
+        n += 1
+    return n
+
+
+def check_enough_rows(labels: Sequence[int], folds: int | None, params: Any, where: str) -> None:
+    """Refuse, naming the data, what scikit-learn would refuse with a traceback."""
+    calibration = None if params.calibration == "none" else params.calibration_folds
+    needed = rows_needed(folds, calibration)
+    spam, ham = int(np.sum(np.asarray(labels) == SPAM)), int(np.sum(np.asarray(labels) == HAM))
+    if min(spam, ham) < needed:
+        scheme = f"{folds}-fold cross-validation" if folds else "training"
+        if calibration:
+            scheme += f" with calibration on {calibration} folds"
+        raise DataError(
+            where,
+            f"{scheme} needs at least {needed} spam and {needed} ham comments "
+            f"(found {spam} spam, {ham} ham)",
+        )
 
 
 def threshold_for_fpr(labels: Sequence[int], scores: Sequence[float], target_fpr: float) -> float:

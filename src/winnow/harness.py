@@ -22,7 +22,12 @@ from sklearn.model_selection import StratifiedKFold
 
 from winnow.config import ModelConfig, TuningConfig
 from winnow.errors import DataError
-from winnow.evaluation import classification_metrics, cross_validated_scores, threshold_for_fpr
+from winnow.evaluation import (
+    check_enough_rows,
+    classification_metrics,
+    cross_validated_scores,
+    threshold_for_fpr,
+)
 from winnow.model import build_pipeline
 from winnow.obfuscate import TRICKS, obfuscate
 
@@ -35,8 +40,10 @@ def repeated_cv(
     folds: int = 10,
     seeds: Sequence[int] = DEFAULT_SEEDS,
     threshold: float = 0.5,
+    where: str = "labelled data",
 ) -> dict[str, Any]:
     """Stratified ``folds``-fold CV once per seed; metrics per seed, their mean and spread."""
+    check_enough_rows(data["label"], folds, params, where)
     texts, labels = data["text"].tolist(), data["label"].to_numpy()
     runs = []
     for seed in seeds:
@@ -101,6 +108,7 @@ def obfuscation_recall(
     folds: int = 5,
     seed: int = 0,
     target_fpr: float = 0.01,
+    where: str = "labelled data",
 ) -> dict[str, Any]:
     """Spam recall on held-out spam, as written and as rewritten by each obfuscation trick.
 
@@ -108,6 +116,7 @@ def obfuscation_recall(
     its held-out spam; the threshold is the one that flags ``target_fpr`` of the
     held-out ham, as in training.
     """
+    check_enough_rows(data["label"], folds, params, where)
     texts, labels = data["text"].tolist(), data["label"].to_numpy()
     scores = np.zeros(len(texts))
     tricked = {name: np.zeros(len(texts)) for name in TRICKS}
@@ -134,7 +143,12 @@ TUNED = ("C", "char_ngram_range", "word_min_df", "sublinear_tf", "class_weight")
 
 
 def nested_cv(
-    params: ModelConfig, data: pd.DataFrame, grid: TuningConfig, folds: int = 5, seed: int = 0
+    params: ModelConfig,
+    data: pd.DataFrame,
+    grid: TuningConfig,
+    folds: int = 5,
+    seed: int = 0,
+    where: str = "labelled data",
 ) -> dict[str, Any]:
     """Choose hyperparameters without looking at the test folds.
 
@@ -143,6 +157,7 @@ def nested_cv(
     fold it never saw. The outer metrics are an honest estimate of "tune, then
     train", and the choices show how stable the tuning is.
     """
+    check_enough_rows(data["label"], folds, params, where)
     texts, labels = np.asarray(data["text"].tolist(), dtype=object), data["label"].to_numpy()
     scores, chosen = np.zeros(len(texts)), []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

@@ -18,6 +18,7 @@ from winnow.corpus import load_labelled
 from winnow.errors import DataError
 from winnow.evaluation import (
     OutOfFold,
+    check_enough_rows,
     classification_metrics,
     leave_one_template_out,
     out_of_fold,
@@ -108,7 +109,7 @@ def train(
     if extra is not None and len(extra):
         frame = pd.concat([frame, extra[["text", "label", "weight"]]], ignore_index=True)
         frame["label"] = frame["label"].astype(int)
-    _check_trainable(frame, config.evaluation.folds, corpus.files)
+    _check_trainable(frame, config, corpus.files)
     artifacts, thresholds, metrics, folds = _fit_spam_model(config, frame)
     version = new_version(models_dir)
     metadata = _metadata(config, version, corpus.described, thresholds, metrics)
@@ -204,14 +205,9 @@ def _fit_segmenter(config: TrainingConfig, pages: list[AnnotatedPage]) -> tuple[
     }
 
 
-def _check_trainable(corpus: pd.DataFrame, folds: int, files: list[Path]) -> None:
-    counts = corpus["label"].value_counts()
-    if min(counts.get(0, 0), counts.get(1, 0)) < folds:
-        raise DataError(
-            ", ".join(map(str, files)),
-            f"training needs at least {folds} spam and "
-            f"{folds} ham comments (found {counts.get(1, 0)} spam, {counts.get(0, 0)} ham)",
-        )
+def _check_trainable(corpus: pd.DataFrame, config: TrainingConfig, files: list[Path]) -> None:
+    where = ", ".join(map(str, files))
+    check_enough_rows(corpus["label"], config.evaluation.folds, config.model, where)
 
 
 def _metadata(
