@@ -141,7 +141,7 @@ def test_training_saves_the_report_and_the_card_links_it(bundled_version_dir: Pa
     metadata = read_metadata(bundled_version_dir)
     assert metadata["report"] == REPORT_FILE
     assert (bundled_version_dir / REPORT_FILE).is_file()
-    assert sorted(metadata["artifacts"]) == ["model.joblib", "segmenter.joblib"]
+    assert sorted(metadata["artifacts"]) == ["fastscore.npz", "model.joblib", "segmenter.joblib"]
     card = (bundled_version_dir / "MODEL_CARD.md").read_text()
     assert "## Quality report\n\n[report.html](report.html): ROC," in card
     assert load_model(bundled_version_dir.parent).version == bundled_version_dir.name
