@@ -227,17 +227,14 @@ def test_cli_train_says_where_the_report_is(tiny_config_file: Path, tmp_path: Pa
     assert (models / version / REPORT_FILE).is_file()
 
 
+def report_command(models: Path, config: Path, *options: str):
+    """``winnow report`` on a models folder with a training configuration."""
+    return run_winnow("report", "--models-dir", str(models), "--config", str(config), *options)
+
+
 def test_cli_report_rebuilds_the_same_report(tiny_models: Path, tiny_config_file, tmp_path):
     out = tmp_path / "again.html"
-    done = run_winnow(
-        "report",
-        "--models-dir",
-        str(tiny_models),
-        "--config",
-        str(tiny_config_file),
-        "-o",
-        str(out),
-    )
+    done = report_command(tiny_models, tiny_config_file, "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{out}\n"
     saved = (tiny_models / current_version(tiny_models) / REPORT_FILE).read_text()
@@ -248,7 +245,7 @@ def test_cli_report_rebuilds_the_same_report(tiny_models: Path, tiny_config_file
 def test_cli_report_refuses_changed_training_data(tiny_models, tiny_config_file, family_corpus):
     with family_corpus.open("a") as handle:
         handle.write(json.dumps({"text": "One more comment.", "label": "ham"}) + "\n")
-    done = run_winnow("report", "--models-dir", str(tiny_models), "--config", str(tiny_config_file))
+    done = report_command(tiny_models, tiny_config_file)
     assert done.returncode == 1
     assert done.stderr == (
         f"Error: the training data differs from the data model {current_version(tiny_models)} "
@@ -259,15 +256,7 @@ def test_cli_report_refuses_changed_training_data(tiny_models, tiny_config_file,
 
 def test_cli_report_unwritable_output(tiny_models, tiny_config_file, tmp_path):
     target = tmp_path / "missing" / "report.html"
-    done = run_winnow(
-        "report",
-        "--models-dir",
-        str(tiny_models),
-        "--config",
-        str(tiny_config_file),
-        "-o",
-        str(target),
-    )
+    done = report_command(tiny_models, tiny_config_file, "-o", str(target))
     assert done.returncode == 1
     assert done.stderr == (
         f"Error: cannot write the report to {target}: No such file or directory\n"
@@ -275,7 +264,7 @@ def test_cli_report_unwritable_output(tiny_models, tiny_config_file, tmp_path):
 
 
 def test_cli_report_without_a_model(tmp_path, tiny_config_file):
-    done = run_winnow("report", "--models-dir", str(tmp_path), "--config", str(tiny_config_file))
+    done = report_command(tmp_path, tiny_config_file)
     assert done.returncode == 1
     assert done.stderr == (
         f"Error: no trained model in {tmp_path}: train one with `winnow train` (or `make train`)\n"

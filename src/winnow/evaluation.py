@@ -49,11 +49,14 @@ def out_of_fold(
     folds: int,
     seed: int,
     weights: Sequence[float] | None = None,
+    keep_models: bool = True,
 ) -> OutOfFold:
     """Stratified k-fold cross-validation that keeps each fold's fitted model.
 
     ``weights`` are per-comment sample weights of the classifier (moderators'
-    feedback counts more than a corpus row).
+    feedback counts more than a corpus row). ``keep_models=False`` drops each fold
+    model once it has scored its fold: callers that only want the scores (the
+    harness, tuning) then hold one model at a time, not ``folds`` of them.
     """
     x, y = np.asarray(texts, dtype=object), np.asarray(labels)
     w = None if weights is None else np.asarray(weights)
@@ -65,7 +68,8 @@ def out_of_fold(
         spam_column = list(model.classes_).index(SPAM)
         result.scores[held] = model.predict_proba(x[held])[:, spam_column]
         result.fold_of[held] = fold
-        result.models.append(model)
+        if keep_models:
+            result.models.append(model)
     return result
 
 
@@ -78,7 +82,7 @@ def cross_validated_scores(
     weights: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
-    return out_of_fold(pipeline, texts, labels, folds, seed, weights).scores
+    return out_of_fold(pipeline, texts, labels, folds, seed, weights, keep_models=False).scores
 
 
 def rows_needed(folds: int | None, calibration_folds: int | None) -> int:

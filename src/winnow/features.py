@@ -77,8 +77,9 @@ class TextSignals(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Iterable[str], y: object = None) -> TextSignals:
         raw = self._raw(X)
+        spread = raw.std(axis=0)
         self.mean_ = raw.mean(axis=0)
-        self.scale_ = np.where(raw.std(axis=0) > 0, raw.std(axis=0), 1.0)
+        self.scale_ = np.where(spread > 0, spread, 1.0)
         return self
 
     def transform(self, X: Iterable[str]) -> csr_matrix:
