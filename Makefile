@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 YOUTUBE := ../shared/datasets/youtube-spam-collection
 
-.PHONY: install train retrain serve evaluate test test-all bench lint format clean
+.PHONY: install train retrain serve evaluate test test-all bench scenarios lint format clean
 
 install: $(STAMP)
 
@@ -39,6 +39,16 @@ test-all: install  ## the test suite and the slow benchmarks
 
 bench: install  ## every benchmark (under 15 minutes); writes benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run_all.py
+
+SCENARIOS := load postgres sqlite worker_crash corrupt_model
+
+scenarios: install  ## reliability scenarios on loopback (under 10 minutes; root for the tmpfs)
+	@failed=""; for name in $(SCENARIOS); do \
+		echo "== benchmarks/scenario_$$name.py"; \
+		$(BIN)/python benchmarks/scenario_$$name.py || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "scenarios failed:$$failed"; exit 1; fi; \
+	echo "all scenarios passed"
 
 lint: install
 	$(BIN)/ruff check src tests training service benchmarks
