@@ -287,7 +287,7 @@ def grown(pid: int, before: Snapshot, now: Snapshot, name: str) -> list[str]:
 
 
 def judge_workers(snapshots: dict[str, dict[int, Snapshot]]) -> list[str]:
-    """Prints each worker's snapshots; fails growth from the warm-up to any later one."""
+    """Prints each worker's snapshots; fails growth from the warm-up to the last one."""
     failures = []
     (first, start), *later = snapshots.items()
     for pid, before in start.items():
@@ -295,7 +295,7 @@ def judge_workers(snapshots: dict[str, dict[int, Snapshot]]) -> list[str]:
         for name, snaps in later:
             now = snaps.get(pid, Snapshot(0, 0, 0, 0, 0))
             print(f"    {name}: {figures(now)} (RSS {now.rss / before.rss - 1:+.1%})")
-            failures += grown(pid, before, now, name)
+        failures += grown(pid, before, now, name)
     return failures
 
 

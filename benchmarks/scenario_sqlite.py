@@ -17,6 +17,7 @@ integrity ``ok`` and every acknowledged feedback there.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import tempfile
@@ -63,9 +64,10 @@ def checks_answer(service: Service, count: int = 10) -> dict[int, int]:
 
 
 def detail(body: str) -> str:
+    """The ``detail`` of a JSON error body ('' if there is none)."""
     try:
-        return str(httpx.Response(200, content=body).json().get("detail", ""))
-    except ValueError:
+        return str(json.loads(body).get("detail", ""))
+    except (ValueError, AttributeError):
         return ""
 
 
@@ -92,7 +94,7 @@ def fill(service: Service) -> tuple[dict[int, str], list[tuple[int, str]]]:
     for n in range(MAX_FILL):
         status, body, text = send_feedback(service, n, LONG_TEXT)
         if status == 201:
-            acknowledged[httpx.Response(200, content=body).json()["id"]] = text
+            acknowledged[json.loads(body)["id"]] = text
             streak = 0
         else:
             refused.append((status, body))
@@ -204,9 +206,7 @@ def locked() -> list[str]:
         ]
         failures += [] if set(statuses) == {200} else [f"checks answered {statuses} while locked"]
         failures += [] if status == 201 else [f"feedback after the release: {status}"]
-        acknowledged = (
-            {httpx.Response(200, content=body).json()["id"]: text} if status == 201 else {}
-        )
+        acknowledged = {json.loads(body)["id"]: text} if status == 201 else {}
         return failures + after_stop(db, acknowledged)
 
 
