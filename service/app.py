@@ -25,9 +25,9 @@ from winnow.ratelimit import RateLimiter, retry_after
 from winnow.registry import LiveModel
 from winnow.settings import Settings
 from winnow.store import CheckLogWriter, open_store
-from winnow_service import akismet_api, native, ops
+from winnow_service import admin, akismet_api, native, ops
 from winnow_service.metrics import Metrics
-from winnow_service.middleware import BodyLimit, Instrument, IpRateLimit
+from winnow_service.middleware import BodyLimit, FailSafe, Instrument, IpRateLimit
 
 log = logging.getLogger("winnow.service")
 
@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(native.router)
     app.include_router(akismet_api.router)
+    app.include_router(admin.router)
     _install_error_handlers(app)
+    app.add_middleware(FailSafe)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(IpRateLimit, limiter=limiter(settings.ip_rate_limit))
     app.add_middleware(Instrument, metrics=app.state.metrics)

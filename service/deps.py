@@ -45,8 +45,30 @@ async def site_key(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     moderator: Moderator = Depends(get_moderator),
 ) -> KeyRecord:
-    """The key record of the ``Authorization: Bearer`` key; 401 when missing or not valid,
-    429 when over its rate limit."""
+    """The record of the ``Authorization: Bearer`` site key; 401 when missing or not valid,
+    403 for an admin key, 429 when over its rate limit."""
+    record = await bearer_record(credentials, moderator)
+    if record.is_admin:
+        raise HTTPException(403, "an admin key cannot check or report comments: use a site key")
+    return admit_key(request, record)
+
+
+async def admin_key(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    moderator: Moderator = Depends(get_moderator),
+) -> KeyRecord:
+    """The record of an admin key (``winnow keys add --admin``); 403 for a site key."""
+    record = await bearer_record(credentials, moderator)
+    if not record.is_admin:
+        raise HTTPException(403, "this operation needs an admin key; a site key cannot use it")
+    return admit_key(request, record)
+
+
+async def bearer_record(
+    credentials: HTTPAuthorizationCredentials | None, moderator: Moderator
+) -> KeyRecord:
+    """The active record of the presented bearer key, or 401."""
     if credentials is None:
         raise HTTPException(
             401, "missing API key: send 'Authorization: Bearer <key>'", headers=CHALLENGE
@@ -54,7 +76,7 @@ async def site_key(
     record = await key_record(moderator, credentials.credentials)
     if record is None:
         raise HTTPException(401, "invalid or revoked API key", headers=CHALLENGE)
-    return admit_key(request, record)
+    return record
 
 
 async def key_record(moderator: Moderator, key: str | None) -> KeyRecord | None:

@@ -44,6 +44,39 @@ async def send_refusal(
     await send({"type": "http.response.body", "body": body})
 
 
+INTERNAL_ERROR = "internal error: the request could not be answered; retry later"
+
+
+class FailSafe:
+    """Answer an unexpected error with 503 and a fixed reason, never a trace.
+
+    On Akismet paths the answer carries ``X-akismet-error``, so a plugin holds the
+    comment for moderation instead of publishing or deleting it. The traceback goes
+    to the service log (it holds no request body or key).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("internal error on %s %s", scope["method"], ascii(scope["path"][:200]))
+            if started:
+                raise
+            await send_refusal(scope, send, 503, INTERNAL_ERROR)
+
+
 class IpRateLimit:
     """Refuse a client address over its rate with 429 and ``Retry-After``.
 

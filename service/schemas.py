@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from winnow.moderation import Comment, Judgement
+from winnow.store import KeyRecord
 
 MAX_COMMENT_CHARS = 65_536
 MAX_ARTICLE_CHARS = 262_144
@@ -109,3 +110,37 @@ class Status(BaseModel):
     model_version: str | None = None
     database: str | None = None
     detail: str | None = None
+
+
+class KeyIn(BaseModel):
+    """A new site key: the site it is for and, optionally, its own thresholds."""
+
+    site: Short = Field(description="The site's URL (Akismet's 'blog').")
+    spam_threshold: float | None = Field(None, ge=0, le=1)
+    discard_threshold: float | None = Field(None, ge=0, le=1)
+
+
+class KeyOut(BaseModel):
+    """A key as stored: its prefix, never the key or its hash."""
+
+    prefix: str
+    site: str
+    role: Literal["site", "admin"]
+    created_at: str
+    revoked_at: str | None = None
+    spam_threshold: float | None = None
+    discard_threshold: float | None = None
+
+    @classmethod
+    def of(cls, record: KeyRecord) -> KeyOut:
+        return cls(**{name: getattr(record, name) for name in cls.model_fields})
+
+
+class NewKeyOut(KeyOut):
+    key: str = Field(description="The key itself: shown once, stored only hashed.")
+
+
+class ReloadOut(BaseModel):
+    model_version: str | None
+    reloaded: bool = Field(description="Whether a newly promoted model was swapped in.")
+    detail: str | None = Field(None, description="Why the promoted model was refused, if it was.")

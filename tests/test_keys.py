@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_winnow
-from winnow.errors import ApiKeyError
-from winnow.keys import hash_key, key_matches, looks_like_key, new_key, normalize_site
+from winnow.errors import ApiKeyError, StoreError
+from winnow.keys import KeyRing, hash_key, key_matches, looks_like_key, new_key, normalize_site
+from winnow.store import KeyRecord
 
 
 def test_new_keys_are_random_dns_safe_and_hash_checked():
@@ -58,3 +59,46 @@ def test_keys_add_list_revoke_through_the_command(tmp_path):
 def test_keys_add_with_a_bad_site_is_one_error_line(tmp_path):
     result = winnow_keys(f"sqlite:///{tmp_path / 'w.db'}", "add", "--site", "http://")
     assert (result.returncode, result.stderr) == (1, "Error: not a site URL: 'http://'\n")
+
+
+def test_an_admin_key_through_the_command(tmp_path):
+    database = f"sqlite:///{tmp_path / 'winnow.db'}"
+    added = winnow_keys(database, "add", "--admin")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip()
+    assert looks_like_key(key) and "created for admin use" in added.stderr
+    assert winnow_keys(database, "list").stdout.startswith(f"{key[:8]}  (admin)  ")
+    neither = winnow_keys(database, "add")
+    assert (neither.returncode, neither.stderr) == (1, "Error: give either --site URL or --admin\n")
+    both = winnow_keys(database, "add", "--admin", "--site", "news.example.com")
+    assert both.returncode == 1
+
+
+class FlakyStore:
+    """Answers for one key until it is switched off, as a database that goes down."""
+
+    def __init__(self, record: KeyRecord) -> None:
+        self.record, self.up, self.calls = record, True, 0
+
+    def find_key(self, digest: str) -> KeyRecord | None:
+        self.calls += 1
+        if not self.up:
+            raise StoreError("feedback store unavailable: PostgreSQL is not answering")
+        return self.record if digest == self.record.key_hash else None
+
+
+def test_keys_confirmed_recently_keep_working_while_the_store_is_down():
+    key = new_key()
+    store = FlakyStore(KeyRecord(1, hash_key(key), key[:8], "news.example.com", "2026-11-24"))
+    ring = KeyRing(store, ttl=0, max_stale=3600)
+    assert ring.lookup(key) == store.record
+    store.up = False
+    assert ring.lookup(key) == store.record and store.calls == 2
+    with pytest.raises(StoreError, match="not answering"):
+        ring.lookup(new_key())
+    expired = KeyRing(store, ttl=0, max_stale=0)
+    store.up = True
+    expired.lookup(key)
+    store.up = False
+    with pytest.raises(StoreError):
+        expired.lookup(key)

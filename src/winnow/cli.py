@@ -634,21 +634,34 @@ def _store() -> Iterator[Any]:
 
 @keys_app.command("add")
 def keys_add(
-    site: Annotated[str, typer.Option("--site", help="The site's URL (Akismet's 'blog').")],
+    site: Annotated[
+        str | None, typer.Option("--site", help="The site's URL (Akismet's 'blog').")
+    ] = None,
     spam_threshold: Annotated[
         float | None, typer.Option(help="This site's spam threshold [default: the model's].")
     ] = None,
     discard_threshold: Annotated[
         float | None, typer.Option(help="This site's discard threshold [default: the model's].")
     ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="An admin key (/v1/admin), bound to no site.")
+    ] = False,
 ) -> None:
-    """Create a key for a site and print it once on stdout: it is stored only hashed."""
-    from winnow.keys import issue_key
+    """Create a key for a site (or an admin key) and print it once on stdout: it is
+    stored only hashed."""
+    from winnow.keys import issue_admin_key, issue_key
 
+    if admin == (site is not None):
+        typer.echo("Error: give either --site URL or --admin", err=True)
+        raise typer.Exit(1)
     with _store() as store, user_errors():
-        key, record = issue_key(store, site, spam_threshold, discard_threshold)
+        if admin:
+            key, record = issue_admin_key(store)
+        else:
+            key, record = issue_key(store, site, spam_threshold, discard_threshold)
     typer.echo(key)
-    stderr.print(f"Key {record.prefix}… created for {record.site}. It will not be shown again.")
+    owner = "admin use" if admin else record.site
+    stderr.print(f"Key {record.prefix}… created for {owner}. It will not be shown again.")
 
 
 @keys_app.command("list")
@@ -661,7 +674,8 @@ def keys_list() -> None:
         thresholds = ""
         if record.spam_threshold is not None or record.discard_threshold is not None:
             thresholds = f"  spam>={record.spam_threshold} discard>={record.discard_threshold}"
-        typer.echo(f"{record.prefix}  {record.site}  {record.created_at}  {state}{thresholds}")
+        owner = "(admin)" if record.is_admin else record.site
+        typer.echo(f"{record.prefix}  {owner}  {record.created_at}  {state}{thresholds}")
 
 
 @keys_app.command("revoke")
@@ -674,6 +688,30 @@ def keys_revoke(
     with _store() as store, user_errors():
         record = store.revoke_key(key_prefix(prefix.strip()))
     stderr.print(f"Key {record.prefix}… of {record.site} revoked.")
+
+
+@app.command()
+def prune(
+    checks_days: Annotated[
+        int, typer.Option(min=1, help="Keep this many days of the check log.")
+    ] = 90,
+    feedback_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Keep this many days of feedback [default: keep it all]."),
+    ] = None,
+) -> None:
+    """Delete old rows from the store: the check log, and feedback when asked (feedback is
+    the next model's training data, so it is kept unless you say otherwise)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    windows = {"checks": checks_days, "feedback": feedback_days}
+    with _store() as store, user_errors():
+        for table, days in windows.items():
+            if days is not None:
+                before = (now - timedelta(days=days)).isoformat(timespec="microseconds")
+                removed = store.prune(table, before)
+                stderr.print(f"{table}: {removed} rows older than {days} days deleted")
 
 
 def _print_json(payload: dict[str, Any]) -> None:

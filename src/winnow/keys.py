@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import threading
 import time
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from winnow.errors import ApiKeyError
+from winnow.errors import ApiKeyError, StoreError
 from winnow.store import KeyRecord, Store
+
+log = logging.getLogger(__name__)
 
 KEY_BYTES = 16
 PREFIX_CHARS = 8
@@ -89,25 +93,47 @@ def issue_key(
     return key, record
 
 
+ADMIN_SITE = "*"
+
+
+def issue_admin_key(store: Store) -> tuple[str, KeyRecord]:
+    """Create an admin key: it manages keys and reloads the model over HTTP, and is bound
+    to no site, so it can never check or report a comment."""
+    key = new_key()
+    record_id = store.add_key(hash_key(key), key_prefix(key), ADMIN_SITE, role="admin")
+    record = next(k for k in store.list_keys() if k.id == record_id)
+    return key, record
+
+
 def site_matches(record: KeyRecord, site: str | None) -> bool:
     """Whether a request's site (Akismet's ``blog``) is the one the key is bound to."""
     try:
-        return site is not None and normalize_site(site) == record.site
+        return site is not None and not record.is_admin and normalize_site(site) == record.site
     except ApiKeyError:
         return False
+
+
+class _Entry(NamedTuple):
+    checked: float  # when the store was last asked (or a refresh began)
+    record: KeyRecord | None
+    confirmed: float  # when the store last answered for this key
 
 
 class KeyRing:
     """Finds the active key record for a presented key, with a short cache.
 
     The cache keeps the store off the hot path of every check; ``ttl`` bounds
-    how long a revoked key keeps working in a running service.
+    how long a revoked key keeps working in a running service. While the store
+    is down, a key it confirmed within ``max_stale`` seconds keeps working, so
+    checks go on answering (the model needs no database); a key never seen
+    before gets the store's error.
     """
 
-    def __init__(self, store: Store, ttl: float = 5.0) -> None:
+    def __init__(self, store: Store, ttl: float = 5.0, max_stale: float = 3600.0) -> None:
         self.store = store
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, KeyRecord | None]] = {}
+        self.max_stale = max_stale
+        self._cache: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
     def fresh(self, key: str | None) -> bool:
@@ -117,22 +143,37 @@ class KeyRing:
             return True
         with self._lock:
             cached = self._cache.get(hash_key(key))
-        return cached is not None and time.monotonic() - cached[0] <= self.ttl
+        return cached is not None and time.monotonic() - cached.checked <= self.ttl
 
     def lookup(self, key: str | None) -> KeyRecord | None:
         """The active record of ``key``, or None (unknown, revoked, or malformed)."""
         if not key or not looks_like_key(key):
             return None
-        digest = hash_key(key)
-        now = time.monotonic()
+        digest, now = hash_key(key), time.monotonic()
         with self._lock:
             cached = self._cache.get(digest)
-        if cached is None or now - cached[0] > self.ttl:
-            found = self.store.find_key(digest)
-            cached = (now, found if found and found.active else None)
-            with self._lock:
-                if len(self._cache) >= MAX_CACHED_KEYS:
-                    self._cache.clear()
-                self._cache[digest] = cached
-        record = cached[1]
+            due = cached is None or now - cached.checked > self.ttl
+            if due and cached is not None:  # others use it meanwhile: one refresh at a time
+                self._cache[digest] = cached._replace(checked=now)
+        if due:
+            cached = self._refresh(digest, cached, now)
+        record = cached.record
         return record if record and key_matches(key, record.key_hash) else None
+
+    def _refresh(self, digest: str, cached: _Entry | None, now: float) -> _Entry:
+        """Ask the store; when it fails, fall back on a recently confirmed entry."""
+        try:
+            found = self.store.find_key(digest)
+        except StoreError:
+            if cached is None or now - cached.confirmed > self.max_stale:
+                raise
+            log.warning(
+                "key store unavailable: using a key confirmed %.0f s ago", now - cached.confirmed
+            )
+            return cached
+        entry = _Entry(now, found if found and found.active else None, now)
+        with self._lock:
+            if len(self._cache) >= MAX_CACHED_KEYS:
+                self._cache.clear()
+            self._cache[digest] = entry
+        return entry

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from winnow.errors import ApiKeyError, StoreError
 log = logging.getLogger(__name__)
 
 LABELS = ("spam", "ham")
+PRUNABLE = ("checks", "feedback")
 
 # Each migration is a list of statements; {id} and {float} are filled per dialect.
 MIGRATIONS: list[list[str]] = [
@@ -46,6 +47,7 @@ MIGRATIONS: list[list[str]] = [
             author TEXT, author_email TEXT, author_url TEXT, user_ip TEXT, permalink TEXT,
             article_text TEXT)""",
     ],
+    ["ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'site'"],
 ]
 
 DIALECTS = {
@@ -74,10 +76,16 @@ class KeyRecord:
     revoked_at: str | None = None
     spam_threshold: float | None = None
     discard_threshold: float | None = None
+    role: str = "site"
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_admin(self) -> bool:
+        """Admin keys manage keys and the model; they cannot check or report comments."""
+        return self.role == "admin"
 
 
 @dataclass(frozen=True)
@@ -149,13 +157,15 @@ class Store:
             cur.execute("SELECT 1")
             cur.fetchone()
 
-    def add_key(self, key_hash: str, prefix: str, site: str, **thresholds: float | None) -> int:
+    def add_key(
+        self, key_hash: str, prefix: str, site: str, role: str = "site", **thresholds: float | None
+    ) -> int:
         sql = (
             "INSERT INTO api_keys (key_hash, prefix, site, created_at, spam_threshold,"
-            " discard_threshold) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
+            " discard_threshold, role) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
         )
         values = [key_hash, prefix, site, utc_now()]
-        values += [thresholds.get("spam_threshold"), thresholds.get("discard_threshold")]
+        values += [thresholds.get("spam_threshold"), thresholds.get("discard_threshold"), role]
         return self._insert(sql, values)
 
     def find_key(self, key_hash: str) -> KeyRecord | None:
@@ -171,12 +181,13 @@ class Store:
         if len(matches) != 1:
             found = "no active key" if not matches else f"{len(matches)} active keys"
             raise ApiKeyError(f"{found} with prefix {prefix!r}")
+        revoked = replace(matches[0], revoked_at=utc_now())
         with self._transaction() as cur:
             cur.execute(
                 self._sql("UPDATE api_keys SET revoked_at = ? WHERE id = ?"),
-                [utc_now(), matches[0].id],
+                [revoked.revoked_at, revoked.id],
             )
-        return matches[0]
+        return revoked
 
     def add_feedback(self, record: FeedbackRecord) -> int:
         """Store one decision; returns its id once it is committed."""
@@ -209,6 +220,15 @@ class Store:
     def checks(self) -> list[dict[str, Any]]:
         rows = self._select(f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks ORDER BY id")
         return [dict(zip(CHECK_COLUMNS, row, strict=True)) for row in rows]
+
+    def prune(self, table: str, before: str) -> int:
+        """Delete the rows of ``checks`` or ``feedback`` created before ``before`` (ISO-8601
+        UTC); returns how many went."""
+        if table not in PRUNABLE:
+            raise StoreError(f"only {' and '.join(PRUNABLE)} can be pruned, not {table!r}")
+        with self._transaction() as cur:
+            cur.execute(self._sql(f"DELETE FROM {table} WHERE created_at < ?"), [before])
+            return cur.rowcount
 
     def close(self) -> None:
         """Release connections."""
@@ -250,50 +270,63 @@ def storable(value: Any) -> Any:
 
 
 class SQLiteStore(Store):
-    """A SQLite file in WAL mode, one connection per thread.
+    """A SQLite file in WAL mode, through a small pool of connections.
 
     ``synchronous=FULL`` makes every committed write durable on disk, and the busy
-    timeout lets several service workers share the file.
+    timeout lets several service workers share the file. Connections are lent one
+    transaction at a time and at most ``max_idle`` are kept, so threads that come
+    and go (a web server's thread pool) never leave connections behind.
     """
 
-    def __init__(self, path: Path, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = 5000, max_idle: int = 4) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=max_idle)
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
     @contextmanager
     def _transaction(self, write: bool = True) -> Iterator[Any]:
         with _sqlite_errors():
-            connection = self._connection()
-            cur = connection.cursor()
-            cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            connection = self._borrow()
             try:
-                yield cur
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+                cur = connection.cursor()
+                cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield cur
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            finally:
+                self._give_back(connection)
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = FULL")
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
+    def _borrow(self) -> sqlite3.Connection:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self._connect()
+
+    def _give_back(self, connection: sqlite3.Connection) -> None:
+        if connection.in_transaction:  # a failed commit or rollback: do not lend it again
+            connection.close()
+            return
+        try:
+            self._idle.put_nowait(connection)
+        except queue.Full:
+            connection.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
         return connection
 
 
