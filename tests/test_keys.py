@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_winnow
+from winnow import keys as keys_module
 from winnow.errors import ApiKeyError, StoreError
 from winnow.keys import KeyRing, hash_key, key_matches, looks_like_key, new_key, normalize_site
 from winnow.store import KeyRecord
@@ -102,3 +103,17 @@ def test_keys_confirmed_recently_keep_working_while_the_store_is_down():
     store.up = False
     with pytest.raises(StoreError):
         expired.lookup(key)
+
+
+def test_presented_keys_are_compared_in_constant_time(monkeypatch):
+    compared = []
+
+    def spy(a: str, b: str) -> bool:
+        compared.append((a, b))
+        return a == b
+
+    monkeypatch.setattr(keys_module.hmac, "compare_digest", spy)
+    key = new_key()
+    store = FlakyStore(KeyRecord(1, hash_key(key), key[:8], "news.example.com", "2026-11-24"))
+    assert KeyRing(store).lookup(key) == store.record
+    assert compared == [(hash_key(key), hash_key(key))]

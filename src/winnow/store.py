@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LABELS = ("spam", "ham")
 PRUNABLE = ("checks", "feedback")
+SQLITE_IDLE_CONNECTIONS = 4
 
 # Each migration is a list of statements; {id} and {float} are filled per dialect.
 MIGRATIONS: list[list[str]] = [
@@ -278,7 +279,9 @@ class SQLiteStore(Store):
     and go (a web server's thread pool) never leave connections behind.
     """
 
-    def __init__(self, path: Path, busy_timeout_ms: int = 5000, max_idle: int = 4) -> None:
+    def __init__(
+        self, path: Path, busy_timeout_ms: int = 5000, max_idle: int = SQLITE_IDLE_CONNECTIONS
+    ) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
         self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=max_idle)
