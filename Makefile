@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 YOUTUBE := ../shared/datasets/youtube-spam-collection
 
-.PHONY: install train retrain serve evaluate test test-all bench scenarios lint format clean
+.PHONY: install train retrain serve evaluate test test-all fuzz bench scenarios lint format clean
 
 install: $(STAMP)
 
@@ -36,6 +36,9 @@ test: install  ## the test suite (slow benchmarks excluded)
 
 test-all: install  ## the test suite and the slow benchmarks
 	$(BIN)/pytest -m ''
+
+fuzz: install  ## long fuzzing: schemathesis on the HTTP API and the property tests (under 10 minutes)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -s tests/test_fuzz_api.py tests/test_properties.py
 
 bench: install  ## every benchmark (under 15 minutes); writes benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run_all.py

@@ -14,9 +14,14 @@ from winnow.keys import issue_key, key_prefix
 from winnow.moderation import Moderator
 from winnow.store import KeyRecord
 from winnow_service.deps import admin_key, get_moderator
-from winnow_service.schemas import KeyIn, KeyOut, NewKeyOut, ReloadOut
+from winnow_service.schemas import KeyIn, KeyOut, NewKeyOut, ReloadOut, problems
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(admin_key)])
+router = APIRouter(
+    prefix="/v1/admin",
+    tags=["admin"],
+    dependencies=[Depends(admin_key)],
+    responses=problems(400, 401, 403, 413, 422, 429, 503),
+)
 
 
 @router.get("/keys", response_model=list[KeyOut])
@@ -37,7 +42,7 @@ def add_key(body: KeyIn, moderator: Moderator = Depends(get_moderator)) -> NewKe
     return NewKeyOut(key=key, **KeyOut.of(record).model_dump())
 
 
-@router.delete("/keys/{prefix}", response_model=KeyOut)
+@router.delete("/keys/{prefix}", response_model=KeyOut, responses=problems(404, 409))
 def revoke_key(
     prefix: str,
     moderator: Moderator = Depends(get_moderator),

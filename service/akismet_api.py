@@ -36,7 +36,16 @@ def text(body: str, status: int = 200, **headers: str) -> PlainTextResponse:
 
 
 def refused(error: AkismetRequestError) -> PlainTextResponse:
-    return text(error.body, **{DEBUG: error.help})
+    return text(error.body, **{DEBUG: header_safe(error.help)})
+
+
+def header_safe(value: str) -> str:
+    """``value`` as a header may carry it: printable ASCII kept, anything else escaped.
+
+    A help text can quote what the client sent (a ``blog_charset``), and a header
+    holds only latin-1 and no line breaks.
+    """
+    return "".join(c if " " <= c <= "~" else ascii(c)[1:-1] for c in value)
 
 
 NO_MODEL = "no model available: the service cannot score"
@@ -49,7 +58,7 @@ def unavailable(error: Exception) -> PlainTextResponse:
     store errors are short and path-free by contract.
     """
     reason = NO_MODEL if isinstance(error, ModelError) else str(error)
-    return text(f"Service unavailable: {reason}", 503, **{"X-akismet-error": reason})
+    return text(f"Service unavailable: {reason}", 503, **{"X-akismet-error": header_safe(reason)})
 
 
 def throttled(error: RateLimited) -> PlainTextResponse:
@@ -180,6 +189,75 @@ def _month_start() -> str:
     return utc_now()[:8] + "01T00:00:00"
 
 
+# The routes parse their forms themselves (:func:`form`); these describe them in OpenAPI.
+FORM_FIELDS = (
+    "api_key",
+    "key",
+    "blog",
+    "user_ip",
+    "user_agent",
+    "referrer",
+    "permalink",
+    "comment_type",
+    "comment_author",
+    "comment_author_email",
+    "comment_author_url",
+    "comment_content",
+    "blog_lang",
+    "blog_charset",
+    "user_role",
+    "is_test",
+)
+STRING = {"type": "string"}
+
+
+def form_body(*required: str) -> dict[str, Any]:
+    """OpenAPI for an Akismet form body (``openapi_extra`` of a route)."""
+    schema = {
+        "type": "object",
+        "properties": dict.fromkeys(FORM_FIELDS, STRING),
+        "required": list(required),
+    }
+    content = {"application/x-www-form-urlencoded": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def plain(description: str, *headers: str) -> dict[str, Any]:
+    """An OpenAPI response in Akismet's plain-text form, with the headers it may carry."""
+    return {
+        "description": description,
+        "content": {"text/plain": {"schema": STRING}},
+        "headers": {name: {"schema": STRING} for name in headers},
+    }
+
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: plain(
+        "Akismet's answer: true, false, valid, invalid, or thanks for a submission.",
+        DEBUG,
+        "X-akismet-guid",
+        "X-akismet-pro-tip",
+        "X-winnow-reasons",
+    ),
+    413: plain("Request body over WINNOW_MAX_BODY_BYTES.", DEBUG),
+    429: plain("Over the key's or the address's rate limit.", "X-akismet-error", "Retry-After"),
+    503: plain("No model loaded, or the database unavailable.", "X-akismet-error"),
+}
+USAGE = {
+    "type": "object",
+    "properties": {
+        "limit": STRING,
+        "usage": {"type": "integer"},
+        "percentage": STRING,
+        "throttled": {"type": "boolean"},
+    },
+}
+USAGE_ANSWERS = ANSWERS | {
+    200: plain("The month's usage; 'invalid' for a bad key.", DEBUG)
+    | {"content": {"application/json": {"schema": USAGE}, "text/plain": {"schema": STRING}}}
+}
+REQUIRED = {"verify-key": ("blog",)}
+
 ENDPOINTS = {
     "verify-key": verify_key,
     "comment-check": comment_check,
@@ -188,8 +266,26 @@ ENDPOINTS = {
 }
 for version in ("1.1", "1.2"):
     for name, endpoint in ENDPOINTS.items():
-        router.add_api_route(f"/{version}/{name}", endpoint, methods=["POST"])
-router.add_api_route("/1.2/usage-limit", usage_limit, methods=["GET"])
+        router.add_api_route(
+            f"/{version}/{name}",
+            endpoint,
+            methods=["POST"],
+            response_class=PlainTextResponse,
+            responses=ANSWERS,
+            openapi_extra=form_body(*REQUIRED.get(name, akismet.REQUIRED_FOR_COMMENTS)),
+        )
 router.add_api_route(
-    "/1.2/usage-limit", usage_limit, methods=["POST"], operation_id="usage_limit_post"
+    "/1.2/usage-limit",
+    usage_limit,
+    methods=["GET"],
+    responses=USAGE_ANSWERS,
+    openapi_extra={"parameters": [{"name": "api_key", "in": "query", "schema": STRING}]},
+)
+router.add_api_route(
+    "/1.2/usage-limit",
+    usage_limit,
+    methods=["POST"],
+    operation_id="usage_limit_post",
+    responses=USAGE_ANSWERS,
+    openapi_extra=form_body(),
 )

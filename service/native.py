@@ -21,10 +21,13 @@ from winnow_service.schemas import (
     FeedbackOut,
     ModelOut,
     check_answer,
+    problems,
 )
 
 router = APIRouter(prefix="/v1", tags=["native"])
 API = "native"
+# Every route may answer these; /v1/model takes no body and checks no site.
+ERRORS = problems(400, 401, 403, 413, 422, 429, 503)
 
 
 def _own_site(comments: list[CommentIn], key: KeyRecord) -> list[Comment]:
@@ -42,7 +45,7 @@ async def judged(moderator: Moderator, comments: list[Comment], key: KeyRecord) 
     return await run_in_threadpool(moderator.check, comments, key, API)
 
 
-@router.post("/check", response_model=CheckOut)
+@router.post("/check", response_model=CheckOut, responses=ERRORS)
 async def check(
     body: CommentIn,
     key: KeyRecord = Depends(site_key),
@@ -55,7 +58,7 @@ async def check(
     return FastJSONResponse(check_answer(judgement))
 
 
-@router.post("/check-batch", response_model=BatchOut)
+@router.post("/check-batch", response_model=BatchOut, responses=ERRORS)
 async def check_batch(
     body: BatchIn,
     key: KeyRecord = Depends(site_key),
@@ -79,7 +82,7 @@ async def check_batch(
     )
 
 
-@router.post("/feedback", response_model=FeedbackOut, status_code=201)
+@router.post("/feedback", response_model=FeedbackOut, status_code=201, responses=ERRORS)
 def feedback(
     body: FeedbackIn,
     key: KeyRecord = Depends(site_key),
@@ -91,7 +94,7 @@ def feedback(
     return FeedbackOut(id=stored or 0, label=body.label)
 
 
-@router.get("/model", response_model=ModelOut)
+@router.get("/model", response_model=ModelOut, responses=problems(401, 429, 503))
 def model_info(
     key: KeyRecord = Depends(site_key), moderator: Moderator = Depends(get_moderator)
 ) -> ModelOut:

@@ -105,6 +105,45 @@ class ModelOut(BaseModel):
     training_data: list[dict[str, Any]]
 
 
+class Problem(BaseModel):
+    """An error answer: ``detail`` says what was wrong."""
+
+    detail: str
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(description="Where: 'body', then the field's path.")
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    """A 422: the fields that failed validation, or one sentence (a batch over the limit)."""
+
+    detail: list[FieldProblem] | str
+
+
+PROBLEMS: dict[int, tuple[type[BaseModel], str]] = {
+    400: (Problem, "The body could not be read (not UTF-8, say)."),
+    401: (Problem, "Missing, invalid or revoked API key."),
+    403: (Problem, "A comment names another site than the key's, or the key's role forbids it."),
+    404: (Problem, "No such active key."),
+    409: (Problem, "An admin key cannot revoke itself."),
+    413: (Problem, "Request body over WINNOW_MAX_BODY_BYTES."),
+    422: (Invalid, "The request does not fit the schema."),
+    429: (Problem, "Over the key's or the address's rate limit: retry after Retry-After s."),
+    503: (Problem, "No model loaded, the database unavailable, or an internal error."),
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of these error statuses (their models and meanings)."""
+    return {
+        status: {"model": PROBLEMS[status][0], "description": PROBLEMS[status][1]}
+        for status in statuses
+    }
+
+
 class Status(BaseModel):
     status: str
     model_version: str | None = None

@@ -57,7 +57,7 @@ def _charset(field: bytes | None, content_type: str | None) -> str:
     name = declared or "utf-8"
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name holding a NUL
         raise AkismetRequestError(INVALID, f'Unknown "blog_charset" value: {name[:40]}') from None
 
 

@@ -61,8 +61,8 @@ def normalize_site(url: str) -> str:
     scheme, trailing slash, path or ``www.``); they all name the same site.
     """
     text = url.strip()
-    parts = urlsplit(text if "//" in text else f"//{text}")
-    try:
+    try:  # urlsplit itself refuses some text ("[": invalid IPv6 URL)
+        parts = urlsplit(text if "//" in text else f"//{text}")
         host, port = (parts.hostname or "").rstrip(".").removeprefix("www."), parts.port
     except ValueError:
         host, port = "", None
