@@ -138,3 +138,29 @@ def test_footer_after_the_comments_is_not_a_unit_marker():
     kinds = ["body", "comment", "comment", "boilerplate"]
     segments = group_segments(text, lines, kinds, np.ones(4))
     assert [s.text for s in segments if s.kind == "comment"] == ["First comment", "Second comment"]
+
+
+def test_a_line_naming_the_site_of_the_masthead_is_marked():
+    page = "\n".join(
+        [
+            "Metro Sport Daily",
+            "Home · Football · Cricket",
+            "Ashcombe win the derby",
+            "Great result, the keeper was outstanding again.",
+            "Best sport on a Sunday, daily.",
+            "Metro Sport Daily is part of Metro Media Group. All rights reserved.",
+        ]
+    )
+    marked = [line.masthead for line in page_lines(page)]
+    assert marked[3:] == [0.0, 0.0, 1.0]  # after the head: only the line naming the site
+
+
+def test_reader_emoji_count_but_the_sites_icons_do_not():
+    plain, faces, icons = (
+        _style("Terrible decision."),
+        _style("Terrible decision. 🤬"),
+        _style("★★★ ✉ Terrible decision."),
+    )
+    assert sum(a != b for a, b in zip(plain, faces, strict=True)) >= 1
+    emoji = [i for i, (a, b) in enumerate(zip(plain, faces, strict=True)) if a == 0.0 and b == 1.0]
+    assert emoji and all(icons[i] == 0.0 for i in emoji)

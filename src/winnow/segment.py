@@ -11,6 +11,7 @@ quoting a report) stays a comment.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ _SECTION_HEADING = re.compile(
     r"\b(?:comments?|discussion|repl(?:y|ies)|answers?|responses?|thoughts?|reactions)\b",
     re.IGNORECASE,
 )
+_EMOJI = re.compile("[\U0001f300-\U0001faff]")  # faces and pictographs: readers use them
 _NUMBERS_ONLY = re.compile(r"^[\d\s.,:;$€£%#|/+\-–—()]+$")
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _BULLET = re.compile(r"^\s*(?:[-•*·▪◦–—]|\d{1,2}[.)])\s+")
@@ -90,6 +92,7 @@ class PageLine:
     after: str = ""
     shape_repeats: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     list_run: float = 0.0
+    masthead: float = 0.0
 
 
 def page_lines(text: str) -> list[PageLine]:
@@ -105,6 +108,7 @@ def page_lines(text: str) -> list[PageLine]:
     gaps = _page_gaps(styles)
     contexts = _contexts(styles)
     runs = _list_runs(lines, raw)
+    names = _masthead_terms(folded)
     for index, line in enumerate(lines):
         line.position = index / max(len(lines) - 1, 1)
         line.blank_before = line.number > 1 and not raw[line.number - 2].strip()
@@ -117,7 +121,30 @@ def page_lines(text: str) -> list[PageLine]:
         line.after = lines[index + 1].text if index + 1 < len(lines) else ""
         line.shape_repeats = shapes[index : index + 3]
         line.list_run = runs[index]
+        line.masthead = float(_names_site(folded[index], names))
     return lines
+
+
+def _masthead_terms(folded: Sequence[str], head: int = 3, max_words: int = 4) -> set[str]:
+    """The site's name as the page's first short lines show it (its logo, its masthead):
+    word pairs, or the word of a one-word logo. A line naming the site itself ("Metro
+    Sport Daily is part of...") is the publisher speaking, not a reader."""
+    terms: set[str] = set()
+    for text in folded[:head]:
+        words = _WORD.findall(text)
+        if len(words) == 1 and len(words[0]) >= 5:
+            terms.add(words[0])
+        elif 2 <= len(words) <= max_words:
+            terms.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    return terms
+
+
+def _names_site(text: str, terms: set[str]) -> bool:
+    """Whether a (folded) line names the site: one of its masthead terms."""
+    words = _WORD.findall(text)
+    return any(w in terms for w in words) or any(
+        f"{a} {b}" in terms for a, b in itertools.pairwise(words)
+    )
 
 
 _SHAPE_TOKEN = re.compile(r"[^\W\d_]+|\d+|\S")
@@ -229,6 +256,7 @@ def _style(text: str) -> list[float]:
         appeal,
         float(bool(_PRICE.search(stripped))),
         float(bool(_READER_TALK.search(stripped))),
+        float(bool(_EMOJI.search(stripped))),
         stopwords,
     ]
 
@@ -247,6 +275,7 @@ class LayoutFeatures(TransformerMixin, BaseEstimator):
         scalars = [
             [
                 line.list_run,
+                line.masthead,
                 line.position,
                 line.blank_before,
                 line.blank_after,
