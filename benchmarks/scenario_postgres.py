@@ -16,14 +16,10 @@ after the restart.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
+from contextlib import contextmanager
 
 import httpx
 import psycopg
@@ -43,6 +39,7 @@ from scenario_tools import (
 
 sys.path.insert(0, str(ROOT / "tests"))
 from pg import PostgresServer, postgres_bin  # the throwaway PostgreSQL of the tests
+from pg import throwaway_postgres as throwaway
 
 BEFORE_S = 3.0
 RECOVERY_S = 30.0
@@ -151,15 +148,8 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
     """A fresh PostgreSQL cluster on loopback (``tests/pg.py``), removed afterwards."""
     if postgres_bin("initdb") is None:
         finish(["PostgreSQL binaries not installed (apt-get install postgresql)"])
-    folder = Path(tempfile.mkdtemp(prefix="winnow-pg-"))  # readable by the postgres user
-    pg = PostgresServer(folder).init()
-    pg.start()
-    try:
+    with throwaway() as pg:
         yield pg
-    finally:
-        with suppress(subprocess.CalledProcessError):
-            pg.stop("fast")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:

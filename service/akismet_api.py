@@ -191,8 +191,7 @@ def _month_start() -> str:
 
 # The routes parse their forms themselves (:func:`form`); these describe them in OpenAPI.
 FORM_FIELDS = (
-    "api_key",
-    "key",
+    *akismet.KEY_FIELDS,
     "blog",
     "user_ip",
     "user_agent",

@@ -12,6 +12,9 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
@@ -67,3 +70,18 @@ class PostgresServer:
         subprocess.run(
             [*self.as_user, *map(str, command)], check=True, capture_output=True, timeout=60
         )
+
+
+@contextmanager
+def throwaway_postgres(prefix: str = "winnow-pg-") -> Iterator[PostgresServer]:
+    """A fresh cluster, started, then stopped (if still running) and removed. Its folder
+    is made outside pytest's tmp, which the ``postgres`` user cannot enter."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    server = PostgresServer(folder).init()
+    server.start()
+    try:
+        yield server
+    finally:
+        with suppress(subprocess.CalledProcessError):  # a test may have stopped it
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -4,7 +4,6 @@ and a real ``winnow serve`` process."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -17,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import ROOT, WINNOW
-from pg import PostgresServer, free_port, postgres_bin
+from pg import PostgresServer, free_port, postgres_bin, throwaway_postgres
 from winnow.keys import issue_key
 from winnow.settings import Settings
 from winnow.store import Store, open_store
@@ -37,12 +36,8 @@ def postgres() -> Iterator[PostgresServer | str]:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    folder = Path(tempfile.mkdtemp(prefix="winnow-pg-"))  # pytest's tmp is closed to postgres
-    server = PostgresServer(folder).init()
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_postgres() as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

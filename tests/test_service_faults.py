@@ -6,9 +6,7 @@ The longer versions, under load, are ``make scenarios`` (``benchmarks/scenario_*
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pg import PostgresServer, postgres_bin
+from pg import PostgresServer, postgres_bin, throwaway_postgres
 from service_fixtures import SITE
 from test_service_native import HAM
 from winnow.keys import issue_key
@@ -119,12 +117,8 @@ def own_postgres() -> Iterator[PostgresServer]:
     """A server of this test's own, since the test stops it."""
     if postgres_bin("initdb") is None:
         pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
-    folder = Path(tempfile.mkdtemp(prefix="winnow-pg-fault-"))
-    server = PostgresServer(folder).init()
-    server.start()
-    yield server
-    server.stop("immediate") if (server.data / "postmaster.pid").exists() else None
-    shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_postgres("winnow-pg-fault-") as server:
+        yield server
 
 
 def feedback_until_stored(client, auth, n: int, timeout: float = 20) -> str:

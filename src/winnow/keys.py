@@ -15,7 +15,7 @@ import re
 import secrets
 import threading
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from winnow.errors import ApiKeyError, StoreError
@@ -81,16 +81,12 @@ def issue_key(
     for name, value in (("spam", spam_threshold), ("discard", discard_threshold)):
         if value is not None and not 0 <= value <= 1:
             raise ApiKeyError(f"{name} threshold must be between 0 and 1, not {value}")
-    key = new_key()
-    record_id = store.add_key(
-        hash_key(key),
-        key_prefix(key),
+    return _stored_key(
+        store,
         normalize_site(site),
         spam_threshold=spam_threshold,
         discard_threshold=discard_threshold,
     )
-    record = next(k for k in store.list_keys() if k.id == record_id)
-    return key, record
 
 
 ADMIN_SITE = "*"
@@ -99,10 +95,14 @@ ADMIN_SITE = "*"
 def issue_admin_key(store: Store) -> tuple[str, KeyRecord]:
     """Create an admin key: it manages keys and reloads the model over HTTP, and is bound
     to no site, so it can never check or report a comment."""
+    return _stored_key(store, ADMIN_SITE, role="admin")
+
+
+def _stored_key(store: Store, site: str, **columns: Any) -> tuple[str, KeyRecord]:
+    """A fresh key, stored hashed with ``columns``; the key and its stored record."""
     key = new_key()
-    record_id = store.add_key(hash_key(key), key_prefix(key), ADMIN_SITE, role="admin")
-    record = next(k for k in store.list_keys() if k.id == record_id)
-    return key, record
+    record_id = store.add_key(hash_key(key), key_prefix(key), site, **columns)
+    return key, next(k for k in store.list_keys() if k.id == record_id)
 
 
 def site_matches(record: KeyRecord, site: str | None) -> bool:
