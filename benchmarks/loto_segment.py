@@ -35,6 +35,7 @@ DECODING = {
     "announced_penalty": [4.0, 6.0, 8.0],
     "switch_penalty": [0.1, 0.3, 1.0],
     "quote_weight": [0.1, 0.4, 0.8],
+    "shape_weight": [0.0, 0.5, 0.8, 1.0],
 }
 
 

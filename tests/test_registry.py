@@ -1,7 +1,9 @@
+import hashlib
 import json
 import re
 import shutil
 
+import joblib
 import pytest
 
 from winnow.errors import ModelIntegrityError, ModelNotFoundError
@@ -9,8 +11,10 @@ from winnow.registry import (
     ARTIFACT_FILE,
     CURRENT_FILE,
     METADATA_FILE,
+    SEGMENTER_FILE,
     LiveModel,
     load_model,
+    load_segmenter,
     new_version,
     promote,
 )
@@ -131,3 +135,20 @@ def test_live_model_without_any_model_reports_why(tmp_path):
     live = LiveModel(tmp_path)
     assert live.refresh() is False and live.model is None
     assert live.error.startswith("no trained model in")
+
+
+def test_a_segmenter_saved_by_an_older_winnow_is_refused_with_a_clear_error(models_copy):
+    """A segmenter pickled before a parameter existed would fail mid-segmentation."""
+    version = (models_copy / CURRENT_FILE).read_text().strip()
+    path = models_copy / version / SEGMENTER_FILE
+    old = joblib.load(path)
+    del old.shape_weight
+    joblib.dump(old, path)
+    metadata = json.loads((models_copy / version / METADATA_FILE).read_text())
+    metadata["artifacts"][SEGMENTER_FILE]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (models_copy / version / METADATA_FILE).write_text(json.dumps(metadata))
+    with pytest.raises(ModelIntegrityError) as err:
+        load_segmenter(models_copy)
+    assert str(err.value) == (
+        f"{path}: saved by an older winnow (no shape_weight); retrain with `winnow train`."
+    )

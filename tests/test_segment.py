@@ -1,3 +1,5 @@
+import gc
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from winnow.segment import (
     announced,
     group_segments,
     page_lines,
+    tie_shapes,
     viterbi,
 )
 
@@ -164,3 +167,35 @@ def test_reader_emoji_count_but_the_sites_icons_do_not():
     assert sum(a != b for a, b in zip(plain, faces, strict=True)) >= 1
     emoji = [i for i, (a, b) in enumerate(zip(plain, faces, strict=True)) if a == 0.0 and b == 1.0]
     assert emoji and all(icons[i] == 0.0 for i in emoji)
+
+
+def test_lines_built_alike_are_pulled_to_one_kind_but_plain_sentences_are_not():
+    page = "\n".join(
+        [
+            "Ann Lee (Economist, Oslo) writes:",
+            "Good.",
+            "Bo Ek (Retired diplomat, Vienna) writes:",
+            "Fine.",
+        ]
+    )
+    lines = page_lines(page)
+    doubtful = proba([0, 0, 0.9, 0.1], [0, 0, 0.1, 0.9], [0, 0, 0.4, 0.6], [0, 0, 0.9, 0.1])
+    tied = tie_shapes(lines, doubtful, weight=1.0)
+    assert lines[0].shape == lines[2].shape == "w ( w , w ) w :"
+    assert tied[0] == pytest.approx([0, 0, 0.65, 0.35]) and tied[2] == pytest.approx(tied[0])
+    assert (tied[[1, 3]] == doubtful[[1, 3]]).all()  # "w ." says nothing: untouched
+    half = tie_shapes(lines, doubtful, weight=0.5)
+    assert half[2] == pytest.approx([0, 0, 0.525, 0.475])
+    assert (tie_shapes(lines, doubtful, weight=0.0) == doubtful).all()
+
+
+def test_segmenting_leaves_the_cycle_collector_as_it_found_it(bundled_segmenter):
+    page = "Title\nA body line of the article.\nGreat piece, thanks!"
+    bundled_segmenter.segment_text(page)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        bundled_segmenter.segment_text(page)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -96,6 +96,7 @@ class SegmenterConfig(_Section):
     enter_penalty: float = Field(14.0, ge=0)
     switch_penalty: float = Field(0.3, ge=0)
     quote_weight: float = Field(0.8, ge=0, le=1)
+    shape_weight: float = Field(0.8, ge=0, le=1)
 
 
 class TrainingConfig(_Section):

@@ -218,7 +218,14 @@ def load_segmenter(models_dir: Path | str | None = None, version: str | None = N
     from winnow.segment import PageSegmenter
 
     version_dir, metadata = _version(models_dir, version)
-    return _load_verified(version_dir, metadata, SEGMENTER_FILE, PageSegmenter)
+    segmenter = _load_verified(version_dir, metadata, SEGMENTER_FILE, PageSegmenter)
+    missing = sorted(set(PageSegmenter._get_param_names()) - vars(segmenter).keys())
+    if missing:
+        raise ModelIntegrityError(
+            f"{version_dir / SEGMENTER_FILE}: saved by an older winnow (no {', '.join(missing)}); "
+            "retrain with `winnow train`."
+        )
+    return segmenter
 
 
 def _version(models_dir: Path | str | None, version: str | None) -> tuple[Path, dict[str, Any]]:
