@@ -12,7 +12,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask,service,report]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask,service,report,fast]'
 	touch $(STAMP)
 
 train: install  ## train a model from training/config.toml into models/ and promote it

@@ -14,7 +14,17 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-LIBRARIES = ("winnow", "scikit-learn", "numpy", "scipy", "pandas", "fastapi", "uvicorn", "orjson")
+LIBRARIES = (
+    "winnow",
+    "scikit-learn",
+    "numpy",
+    "scipy",
+    "pandas",
+    "fastapi",
+    "uvicorn",
+    "orjson",
+    "numba",
+)
 
 
 def cpu_name() -> str:

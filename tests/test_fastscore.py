@@ -10,7 +10,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from conftest import ROOT
-from winnow import normalize
+from winnow import fastscore, normalize
 from winnow.config import ModelConfig
 from winnow.errors import ModelIntegrityError
 from winnow.fastscore import (
@@ -39,6 +39,7 @@ ODD = [
     "東京の記事、ありがとうございます。 Спасибо за статью! مرحبا بالعالم",
     "e\u0301te\u0301 cafe\u0301 Ｆｒｅｅ　ｍｏｎｅｙ",
     "nul\x00byte and \ud7ff",
+    "lone \ud800 surrogates\udfff in a word",
     '<p>Hi <a href="https://x.example.com/p?q=1">there</a> &amp;&lt;3</p>',
     "c a s h   n o w at cash [dot] com, w0rk fr0m h0me 4 $95/hr",
     "spam " * 4000 + "https://very-long.example.com/" + "x" * 20000,
@@ -102,6 +103,26 @@ def test_feature_rows_and_probabilities_equal_the_pipelines(bundled_model, texts
     assert_same_rows(bundled_model.features(texts), pipeline[:-1].transform(texts))
     plain = pipeline.predict_proba(texts)[:, 1]
     assert np.max(np.abs(bundled_model.predict_proba(texts) - plain)) <= 1e-9
+
+
+def test_the_compiled_kernels_and_the_numpy_route_agree(bundled_model, texts):
+    pipeline, tables = bundled_model.pipeline, bundled_model.fast().tables
+    jit, numpy_route = FastScorer(pipeline, tables), FastScorer(pipeline, tables, jit=False)
+    assert jit.fused and not numpy_route.fused  # `make install` brings numba (the fast extra)
+    assert_same_rows(jit.features(texts), numpy_route.features(texts))
+    plain = pipeline.predict_proba(texts)[:, 1]
+    assert np.max(np.abs(jit.probabilities(texts) - plain)) <= 1e-9
+    assert np.max(np.abs(numpy_route.probabilities(texts) - plain)) <= 1e-9
+
+
+def test_without_numba_the_scorer_takes_the_numpy_route(bundled_model, texts, monkeypatch):
+    monkeypatch.setattr(fastscore, "compiled_kernels", lambda: None)
+    scorer = FastScorer(bundled_model.pipeline, bundled_model.fast().tables)
+    assert not scorer.fused
+    assert all(part.kernels is None for part, _ in scorer.parts)
+    assert_same_rows(
+        scorer.features(texts[:500]), bundled_model.pipeline[:-1].transform(texts[:500])
+    )
 
 
 @pytest.mark.parametrize("size", [1, 2, SMALL_BATCH - 1, SMALL_BATCH, 500])

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import run_winnow, score_to_frame
+from winnow import sinks
 from winnow.errors import DataError
 from winnow.scoring import ScoreOptions, score_frame, score_inputs
 
@@ -186,3 +187,31 @@ def test_a_failed_run_leaves_no_partial_output(bundled_model, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["in.jsonl", "out.csv"] or sorted(
         p.name for p in tmp_path.iterdir()
     ) == ["in.jsonl", "out.csv"]
+
+
+def test_jsonl_that_orjson_refuses_is_read_the_standard_way_or_rejected(bundled_model, tmp_path):
+    source = tmp_path / "odd.jsonl"
+    source.write_text(
+        '{"id": 1, "text": "fair point", "x": NaN}\n'
+        '{"id": 2, "text": "lone \\ud800 surrogate"}\n'
+        '{"id": 3, "text": "' + SPAM + '", "at": null}\n'
+        '{"id": 4, "text": }\n'
+    )
+    output = tmp_path / "out.jsonl"
+    summary = score_inputs(bundled_model, [str(source)], output, ScoreOptions())
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert (summary.rows, summary.rejected) == (2, 2)
+    assert [(r["id"], r["x"], r["label"]) for r in rows] == [(1, None, "ham"), (3, None, "spam")]
+    rejects = [json.loads(line) for line in (tmp_path / "out.jsonl.rejects.jsonl").open()]
+    assert [(r["location"], r["reason"]) for r in rejects] == [
+        ("line 2", "invalid JSON (a \\u escape makes a lone surrogate, not a character)"),
+        ("line 4", "invalid JSON (Expecting value, column 19)"),
+    ]
+
+
+def test_jsonl_output_falls_back_to_the_standard_library_for_what_orjson_refuses(tmp_path):
+    frame = pd.DataFrame({"n": [2**70], "when": [pd.NaT], "text": ["x"]})
+    output = tmp_path / "out.jsonl"
+    with output.open("w") as handle:
+        sinks._write_jsonl(frame, handle)
+    assert json.loads(output.read_text()) == {"n": 2**70, "when": None, "text": "x"}

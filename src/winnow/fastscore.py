@@ -22,6 +22,8 @@ pickle); a model saved without them compiles them when loaded.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
 import json
 import re
@@ -182,7 +184,7 @@ class Words:
 class _Compiled:
     """A compiled TF-IDF part: n-gram counts from its table, weighted like the vectorizer."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, table: NgramTable) -> None:
+    def __init__(self, vectorizer: TfidfVectorizer, table: NgramTable, jit: bool = True) -> None:
         if not supports(vectorizer) or not _fits(table, vectorizer):
             raise ModelIntegrityError(f"{TABLES_FILE}: a table does not match its vectorizer")
         self.vectorizer = vectorizer
@@ -190,8 +192,12 @@ class _Compiled:
         self.n_features = len(vectorizer.vocabulary_)
         self.pattern = re.compile(table.token_pattern) if table.token_pattern else None
         self.char_ids = _char_lookup(table.units) if table.analyzer == "char_wb" else None
+        self.kernels = compiled_kernels() if jit else None
+        self.hashed = self.kernels.hash_table(table.keys, table.columns) if self.kernels else None
 
     def entries(self, docs: Sequence[str], words: Words) -> Entries:
+        if self.kernels is not None:
+            return tfidf_weights(self.vectorizer, self._kernel_counts(docs, words))
         if self.pattern is not None:
             counts = self._word_counts(docs, words)
         elif len(docs) < SMALL_BATCH:
@@ -200,16 +206,54 @@ class _Compiled:
             counts = self._char_counts(words)
         return tfidf_weights(self.vectorizer, counts)
 
+    def decision(self, docs: Sequence[str], words: Words, coef: np.ndarray) -> np.ndarray:
+        """Each document's TF-IDF row dotted with ``coef`` (the classifier's weights of
+        this part's columns), computed by the kernels without building the rows."""
+        vectorizer = self.vectorizer
+        idf = vectorizer.idf_ if vectorizer.use_idf else np.ones(self.n_features)
+        norm = {"l2": 2, "l1": 1, None: 0}[vectorizer.norm]
+        groups = self._groups(docs, words)
+        dots, norms = self.kernels.doc_scores(groups, idf, coef, vectorizer.sublinear_tf, norm)
+        return dots / norms
+
+    def _kernel_counts(self, docs: Sequence[str], words: Words) -> Entries:
+        indptr, columns, counts = self.kernels.doc_counts(
+            self._groups(docs, words), self.n_features
+        )
+        rows = np.repeat(np.arange(len(docs)), np.diff(indptr))
+        return Entries(rows, columns, counts, (len(docs), self.n_features))
+
+    def _groups(self, docs: Sequence[str], words: Words) -> tuple:
+        """What the kernels count from: (doc_ptr, items, item_ptr, item_columns), a
+        document's columns being those of its items: its words' character n-grams
+        (found once per distinct word), or its own token n-grams."""
+        table = self.table
+        if self.pattern is None:
+            item_ptr, columns = self.kernels.char_wb_columns(
+                words.distinct, self.char_ids, table.units.get(" ", 0), self.hashed,
+                table.ngram_range, table.bits,
+            )  # fmt: skip
+            return np.concatenate([[0], np.cumsum(words.per_doc)]), words.ids, item_ptr, columns
+        ids, lengths = self._document_tokens(docs, words)
+        item_ptr, columns = self.kernels.word_ngram_columns(
+            ids, lengths, self.hashed, table.ngram_range, table.bits
+        )
+        every = np.arange(len(docs) + 1)
+        return every, every[:-1], item_ptr, columns
+
     def _word_counts(self, docs: Sequence[str], words: Words) -> Entries:
         """Token n-grams within each document (sklearn's ``word`` analyzer)."""
-        if self.table.token_pattern in WORD_LOCAL_PATTERNS:
-            ids, lengths = self._tokens_by_word(words)
-        else:
-            tokens = [self.pattern.findall(doc) for doc in docs]
-            ids = self._token_ids(list(chain.from_iterable(tokens)))
-            lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
+        ids, lengths = self._document_tokens(docs, words)
         rows, columns = ngram_hits(self.table, ids, lengths, whole_short=False)
         return _counted(rows, columns, (len(docs), self.n_features))
+
+    def _document_tokens(self, docs: Sequence[str], words: Words) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of the documents, one after another, and how many each has."""
+        if self.table.token_pattern in WORD_LOCAL_PATTERNS:
+            return self._tokens_by_word(words)
+        tokens = [self.pattern.findall(doc) for doc in docs]
+        ids = self._token_ids(list(chain.from_iterable(tokens)))
+        return ids, np.fromiter(map(len, tokens), np.int64, len(tokens))
 
     def _tokens_by_word(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of each document and how many, from the tokens of its distinct words."""
@@ -224,7 +268,9 @@ class _Compiled:
 
     def _char_ids(self, words: Sequence[str]) -> np.ndarray:
         """Character ids of the words, each padded with a space on either side."""
-        points = np.frombuffer("".join(f" {w} " for w in words).encode("utf-32-le"), np.uint32)
+        points = np.frombuffer(
+            "".join(f" {w} " for w in words).encode("utf-32-le", "surrogatepass"), np.uint32
+        )
         return self.char_ids[np.minimum(points, len(self.char_ids) - 1)]
 
     def _char_counts_small(self, words: Words) -> Entries:
@@ -350,6 +396,16 @@ def tfidf_weights(vectorizer: TfidfVectorizer, counts: Entries) -> Entries:
     return Entries(counts.rows, counts.columns, values, counts.shape)
 
 
+@functools.cache
+def compiled_kernels() -> Any:
+    """:mod:`winnow.kernels` when numba is installed, else None (the NumPy route)."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from winnow import kernels  # imports numba: only when it is there and needed
+
+    return kernels
+
+
 class FastScorer:
     """The fitted pipeline's ``transform`` up to the classifier, and its probabilities.
 
@@ -357,7 +413,7 @@ class FastScorer:
     table (another kind of transformer) runs its own ``transform``.
     """
 
-    def __init__(self, pipeline: Pipeline, tables: dict[str, NgramTable]) -> None:
+    def __init__(self, pipeline: Pipeline, tables: dict[str, NgramTable], jit: bool = True) -> None:
         parts = feature_parts(pipeline)
         if set(tables) - {name for name, _, _ in parts}:
             raise ModelIntegrityError(f"{TABLES_FILE}: tables for parts the pipeline lacks")
@@ -365,10 +421,13 @@ class FastScorer:
         self.tables = tables
         self.before = [step for _, step in pipeline.steps[:-2]]
         self.parts = [
-            (_Compiled(part, tables[name]) if name in tables else part, weight)
+            (_Compiled(part, tables[name], jit) if name in tables else part, weight)
             for name, part, weight in parts
         ]
         self.linear = _sigmoid_linear(pipeline.steps[-1][1])
+        self.fused = self.linear is not None and all(
+            isinstance(part, _Compiled) and part.kernels is not None for part, _ in self.parts
+        )
 
     @classmethod
     def compile(cls, pipeline: Pipeline) -> FastScorer:
@@ -390,6 +449,24 @@ class FastScorer:
         """The feature rows of prepared documents."""
         words = Words.of(docs)
         return _stacked([_entries_of(part, docs, words, weight) for part, weight in self.parts])
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """``pipeline.predict_proba(texts)[:, 1]``: with the kernels and a linear
+        classifier, straight from the n-gram counts (no feature rows are built; the
+        sums run in another order, so results may differ in the last bits)."""
+        return self.prepared_probabilities(self.prepare(texts))
+
+    def prepared_probabilities(self, docs: Sequence[str]) -> np.ndarray:
+        """:meth:`probabilities` of documents already through :meth:`prepare`."""
+        if not self.fused:
+            return self.proba(self.featurize(docs))
+        coef, intercept, a, b = self.linear
+        words, decision, offset = Words.of(docs), np.full(len(docs), intercept), 0
+        for part, weight in self.parts:
+            columns = coef[offset : offset + part.n_features]
+            decision += (1.0 if weight is None else weight) * part.decision(docs, words, columns)
+            offset += part.n_features
+        return expit(-(a * decision + b))
 
     def proba(self, rows: sparse.csr_matrix) -> np.ndarray:
         """The classifier's probability of its second class (spam) for each row."""
@@ -487,7 +564,9 @@ def tables_to_arrays(tables: dict[str, NgramTable]) -> dict[str, np.ndarray]:
             }
         )
         units = list(table.units)  # in id order
-        arrays[f"{i}.units"] = np.frombuffer("".join(units).encode("utf-32-le"), np.uint32)
+        arrays[f"{i}.units"] = np.frombuffer(
+            "".join(units).encode("utf-32-le", "surrogatepass"), np.uint32
+        )
         arrays[f"{i}.unit_lengths"] = np.fromiter(map(len, units), np.int64, len(units))
         arrays[f"{i}.keys"], arrays[f"{i}.columns"] = table.keys, table.columns
     arrays["manifest"] = np.frombuffer(json.dumps(manifest).encode(), np.uint8)
@@ -501,7 +580,7 @@ def tables_from_arrays(arrays: Any) -> dict[str, NgramTable]:
         raise ModelIntegrityError(f"{TABLES_FILE}: unknown format {manifest.get('format')!r}")
     tables = {}
     for i, part in enumerate(manifest["parts"]):
-        text = arrays[f"{i}.units"].tobytes().decode("utf-32-le")
+        text = arrays[f"{i}.units"].tobytes().decode("utf-32-le", "surrogatepass")
         ends = np.cumsum(arrays[f"{i}.unit_lengths"]).tolist()
         units = [text[start:end] for start, end in zip([0, *ends], ends, strict=False)]
         tables[part["name"]] = NgramTable(
@@ -530,7 +609,8 @@ def verify(scorer: FastScorer, texts: Sequence[str]) -> None:
             "the compiled fast scorer's features differ from the pipeline's; refusing the model"
         )
     plain = scorer.pipeline.predict_proba(texts)[:, 1]
-    if len(texts) and np.max(np.abs(scorer.proba(got) - plain)) > 1e-9:
+    fast = [scorer.proba(got), scorer.probabilities(texts)]
+    if len(texts) and max(np.max(np.abs(f - plain)) for f in fast) > 1e-9:
         raise ModelIntegrityError(
             "the compiled fast scorer's probabilities differ from the pipeline's; "
             "refusing the model"

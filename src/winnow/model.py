@@ -89,7 +89,7 @@ class SpamModel:
         """Spam probability of each text, between 0 and 1."""
         if len(texts) == 0:
             return np.zeros(0)
-        return self.proba_of(self.features(texts))
+        return self._spam(self.fast().probabilities(texts))
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """``spam`` or ``ham`` for each text, at the model's threshold."""
@@ -102,7 +102,10 @@ class SpamModel:
 
     def proba_of(self, rows: csr_matrix) -> np.ndarray:
         """Spam probabilities of feature rows from :meth:`features`."""
-        second = self.fast().proba(rows)  # the probability of classes_[1]
+        return self._spam(self.fast().proba(rows))
+
+    def _spam(self, second: np.ndarray) -> np.ndarray:
+        """Spam probabilities from the probabilities of ``classes_[1]``."""
         return second if list(self.pipeline.classes_).index(SPAM) == 1 else 1.0 - second
 
     def explain(self, text: str, top: int = 5) -> list[dict[str, Any]]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
+_ZERO_WIDTH_MARKS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_MARKS))
+_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_MARKS}]")
 _CYRILLIC_TO_LATIN = str.maketrans("аеорсхуіјѕԁһкмтвн", "aeopcxyijsdhkmtbh")
 _LEET_TO_LATIN = str.maketrans("0134578@$", "oieastbas")
 
@@ -58,7 +60,10 @@ def fold_characters(text: str) -> str:
     """Fold Unicode look-alikes: full-width forms, zero-width marks, mixed-script words."""
     if text.isascii():
         return text.lower()  # NFKC leaves ASCII alone; casefold is lower there
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
+    text = unicodedata.normalize("NFKC", text)
+    if _HAS_ZERO_WIDTH.search(text):  # translate is slow; most texts have none
+        text = text.translate(_ZERO_WIDTH)
+    text = text.casefold()
     if not _CYRILLIC.search(text):
         return text
     return _MIXED_SCRIPT_WORD.sub(lambda m: m.group(0).translate(_CYRILLIC_TO_LATIN), text)
@@ -155,11 +160,19 @@ def normalize_text(text: str) -> str:
 
 def normalize_texts(texts: Iterable[str]) -> list[str]:
     """:func:`normalize_text` of each text, each quick test run once over the batch."""
-    cleaned = [fold_characters(strip_html(text)) for text in texts]
+    cleaned = [_folded(text) for text in texts]
     for step in _CHAIN:
         for i in _may_match(step.hint, cleaned):
             cleaned[i] = step.apply(cleaned[i])
     return [text.strip() for text in cleaned]
+
+
+def _folded(text: str) -> str:
+    """``fold_characters(strip_html(text))``, for plain ASCII text in one call: no
+    markup, no entity, and nothing to fold but case (most comments)."""
+    if text.isascii() and "<" not in text and "&" not in text:
+        return text.lower()
+    return fold_characters(strip_html(text))
 
 
 def _may_match(hint: re.Pattern[str], texts: list[str]) -> list[int]:
@@ -173,7 +186,7 @@ def _may_match(hint: re.Pattern[str], texts: list[str]) -> list[int]:
     spans = [match.span() for match in hint.finditer(_SEPARATOR.join(texts))]
     if not spans:
         return []
-    ends = np.cumsum([len(text) + len(_SEPARATOR) for text in texts])
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + len(_SEPARATOR))
     first = np.searchsorted(ends, [start for start, _ in spans], side="right")
     last = np.searchsorted(ends, [end - 1 for _, end in spans], side="right")
     return sorted({i for a, b in zip(first, last, strict=True) for i in range(a, b + 1)})

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from winnow.corpus import FORMATS
@@ -152,15 +153,33 @@ def _schema(frame: pd.DataFrame) -> Any:
     return pa.schema(fields)
 
 
+_ORJSON_OPTIONS = (
+    orjson.OPT_SERIALIZE_NUMPY
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_APPEND_NEWLINE
+)
+
+
 def _write_jsonl(frame: pd.DataFrame, handle: TextIO) -> None:
-    for record in frame.to_dict(orient="records"):
+    handle.write("".join(map(_json_line, frame.to_dict(orient="records"))))
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """One JSON line: by orjson (NaN as null, NumPy values natively), or by the
+    standard library for what orjson refuses (lone surrogates, huge integers)."""
+    try:
+        return orjson.dumps(record, default=_json_default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
         row = {k: _plain(v) for k, v in record.items()}
-        handle.write(json.dumps(row, ensure_ascii=False, default=_json_default))
-        handle.write("\n")
+        return json.dumps(row, ensure_ascii=False, default=_json_default) + "\n"
 
 
 def _json_default(value: Any) -> Any:
-    """Dates and times as ISO 8601, anything else JSON lacks as its text."""
+    """Dates and times as ISO 8601 (a missing one as null), anything else JSON lacks
+    as its text."""
+    if value is pd.NaT:
+        return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 

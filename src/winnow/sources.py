@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from winnow.corpus import FORMATS, TEXT_COLUMN_GUESSES, choose_column
@@ -131,11 +132,26 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = _loads(line)
             except json.JSONDecodeError as exc:
                 yield where, f"invalid JSON ({exc.msg}, column {exc.colno})"
                 continue
+            except UnicodeError:
+                yield where, "invalid JSON (a \\u escape makes a lone surrogate, not a character)"
+                continue
             yield where, record if isinstance(record, dict) else "expected a JSON object"
+
+
+def _loads(line: str) -> Any:
+    """orjson's parse; the standard library's where orjson refuses a line (NaN
+    literals, huge integers), with errors worded the standard way. A lone surrogate
+    (``"\\ud800"``) raises ``UnicodeError``: no text column or output could hold it."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        record = json.loads(line)
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+        return record
 
 
 def _decoded_lines(path: Path, bad: list[int]) -> Iterator[str]:
