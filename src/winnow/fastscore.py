@@ -13,6 +13,11 @@ Character n-grams never cross a word (``char_wb``), so they are computed once
 per distinct word of the batch, and a document's counts are its word counts
 times the words' n-gram counts (one sparse product).
 
+With numba installed, :mod:`winnow.kernels` does the packing, looking up and
+counting in compiled loops instead (same counts, same rows), and
+:meth:`FastScorer.probabilities` goes straight from the counts to the
+probabilities without building feature rows at all.
+
 Any other transformer in the feature union (or a TF-IDF part with options this
 module does not reproduce) runs its own ``transform``. Tables are built when a
 model is trained, checked against the pipeline on a sample (:func:`verify`),

@@ -25,11 +25,13 @@ jit = njit(cache=True, nogil=True)
 
 @jit
 def slot(key, mask):
+    """Where a key's probe starts in a table of ``mask + 1`` slots."""
     return ((key * GOLDEN) >> np.uint64(32)) & mask
 
 
 @jit
 def build(keys, columns, size):
+    """The table: ``size`` slots (a power of two) of keys and their columns."""
     slots = np.zeros(size, np.uint64)
     values = np.zeros(size, np.int64)
     mask = np.uint64(size - 1)
@@ -44,6 +46,7 @@ def build(keys, columns, size):
 
 @jit
 def find(key, slots, values, mask):
+    """The column of ``key`` (linear probing), or -1 when it is not in the vocabulary."""
     at = slot(key, mask)
     while True:
         found = slots[at]
@@ -55,37 +58,49 @@ def find(key, slots, values, mask):
 
 
 @jit
+def packed(units, start, size, shift):
+    """The key of the ``size`` units from ``start``; EMPTY if one is outside the vocabulary."""
+    key = np.uint64(0)
+    for k in range(start, start + size):
+        if units[k] == EMPTY:
+            return EMPTY
+        key = (key << shift) | units[k]
+    return key
+
+
+@jit
+def padded_word(points, start, end, char_ids, space_id, word):
+    """Fill ``word`` with the unit ids of ``points[start:end]`` between two spaces;
+    returns its length. Code points past the lookup table get the last slot's id (0)."""
+    word[0] = space_id
+    for k in range(start, end):
+        c = points[k]
+        word[k - start + 1] = char_ids[c] if c < len(char_ids) else char_ids[-1]
+    word[end - start + 1] = space_id
+    return end - start + 2
+
+
+@jit
 def char_wb(points, starts, ends, char_ids, space_id, low, high, bits, slots, values):
     """The vocabulary columns of sklearn's ``char_wb`` n-grams of each word
     (``starts``/``ends`` index ``points``, the words' code points), as CSR parts:
     the word padded with a space on either side gives its n-grams for n from
     ``low`` to ``high``, or itself once when it is no longer than n."""
-    mask = np.uint64(len(slots) - 1)
-    shift = np.uint64(bits)
+    mask, shift = np.uint64(len(slots) - 1), np.uint64(bits)
     indptr = np.zeros(len(starts) + 1, np.int64)
     out = np.empty(max(16, (high - low + 1) * (len(points) + 2 * len(starts))), np.int64)
     word = np.empty(np.max(ends - starts) + 2 if len(starts) else 2, np.uint64)
     filled = 0
     for w in range(len(starts)):
-        length = ends[w] - starts[w] + 2
-        word[0] = word[length - 1] = space_id
-        for k in range(starts[w], ends[w]):
-            c = points[k]
-            word[k - starts[w] + 1] = char_ids[c] if c < len(char_ids) else char_ids[-1]
+        length = padded_word(points, starts[w], ends[w], char_ids, space_id, word)
         for n in range(low, high + 1):
             size = min(n, length)
             for start in range(length - size + 1):
-                key = np.uint64(0)
-                for k in range(start, start + size):
-                    if word[k] == EMPTY:
-                        key = EMPTY
-                        break
-                    key = (key << shift) | word[k]
-                if key != EMPTY:
-                    column = find(key, slots, values, mask)
-                    if column >= 0:
-                        out[filled] = column
-                        filled += 1
+                key = packed(word, start, size, shift)
+                column = find(key, slots, values, mask) if key != EMPTY else -1
+                if column >= 0:
+                    out[filled] = column
+                    filled += 1
             if n >= length:
                 break
         indptr[w + 1] = filled
