@@ -2,6 +2,7 @@
 
 import json
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from scipy import sparse
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+import winnow
 from conftest import ROOT
 from winnow import fastscore, normalize
 from winnow.config import ModelConfig
@@ -123,6 +125,17 @@ def test_without_numba_the_scorer_takes_the_numpy_route(bundled_model, texts, mo
     assert_same_rows(
         scorer.features(texts[:500]), bundled_model.pipeline[:-1].transform(texts[:500])
     )
+
+
+def test_numba_that_cannot_be_set_up_means_numpy_not_a_crash(monkeypatch, caplog):
+    fastscore.compiled_kernels.cache_clear()
+    monkeypatch.setitem(sys.modules, "winnow.kernels", None)  # its import now fails
+    monkeypatch.delattr(winnow, "kernels", raising=False)
+    try:
+        assert fastscore.compiled_kernels() is None
+    finally:
+        fastscore.compiled_kernels.cache_clear()
+    assert "compiled kernels unavailable, scoring with NumPy" in caplog.text
 
 
 @pytest.mark.parametrize("size", [1, 2, SMALL_BATCH - 1, SMALL_BATCH, 500])

@@ -31,6 +31,7 @@ import functools
 import importlib.util
 import io
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from winnow.errors import ModelIntegrityError
 from winnow.features import WORD_TOKEN_PATTERN
+
+log = logging.getLogger(__name__)
 
 TABLES_FILE = "fastscore.npz"
 TABLES_FORMAT = 1
@@ -403,11 +406,16 @@ def tfidf_weights(vectorizer: TfidfVectorizer, counts: Entries) -> Entries:
 
 @functools.cache
 def compiled_kernels() -> Any:
-    """:mod:`winnow.kernels` when numba is installed, else None (the NumPy route)."""
+    """:mod:`winnow.kernels` when numba is installed and usable, else None (the NumPy
+    route, same scores). numba refuses to set up its on-disk cache where neither the
+    package folder nor ``NUMBA_CACHE_DIR`` is writable: scoring then goes on in NumPy."""
     if importlib.util.find_spec("numba") is None:
         return None
-    from winnow import kernels  # imports numba: only when it is there and needed
-
+    try:
+        from winnow import kernels  # imports numba: only when it is there and needed
+    except (ImportError, RuntimeError, OSError) as exc:
+        log.warning("compiled kernels unavailable, scoring with NumPy: %s", exc)
+        return None
     return kernels
 
 
