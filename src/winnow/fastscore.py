@@ -616,13 +616,14 @@ def verify(scorer: FastScorer, texts: Sequence[str]) -> None:
     """
     texts = list(texts)
     expected = scorer.pipeline[:-1].transform(texts)
-    got = scorer.features(texts)
+    docs = scorer.prepare(texts)
+    got = scorer.featurize(docs)
     if got.shape != expected.shape or (sparse.csr_matrix(expected) != got).nnz:
         raise ModelIntegrityError(
             "the compiled fast scorer's features differ from the pipeline's; refusing the model"
         )
     plain = scorer.pipeline.predict_proba(texts)[:, 1]
-    fast = [scorer.proba(got), scorer.probabilities(texts)]
+    fast = [scorer.proba(got), scorer.prepared_probabilities(docs)]
     if len(texts) and max(np.max(np.abs(f - plain)) for f in fast) > 1e-9:
         raise ModelIntegrityError(
             "the compiled fast scorer's probabilities differ from the pipeline's; "

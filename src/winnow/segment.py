@@ -107,9 +107,9 @@ def page_lines(text: str) -> list[PageLine]:
         return []
     folded = [_fold(line.text) for line in lines]
     counts = Counter(folded)
-    for line in lines:
+    for line, text in zip(lines, folded, strict=True):
         line.shape = _shape(line.text)
-        line.words = _WORD.findall(_casefold(line.text))
+        line.words = _WORD.findall(text)  # the bullet and spacing _fold drops hold no word
     shapes = np.concatenate([[0.0], _shape_repeats(lines), [0.0]])  # previous, own, next
     styles = np.asarray([_style(line.text, line.words) for line in lines])
     styles = styles.reshape(len(lines), -1)
@@ -129,7 +129,7 @@ def page_lines(text: str) -> list[PageLine]:
         line.after_words = lines[index + 1].words if index + 1 < len(lines) else []
         line.shape_repeats = shapes[index : index + 3]
         line.list_run = runs[index]
-        line.masthead = float(_names_site(folded[index], names))
+        line.masthead = float(_names_site(folded[index], line.words, names))
     return lines
 
 
@@ -147,11 +147,10 @@ def _masthead_terms(folded: Sequence[str], head: int = 3, max_words: int = 4) ->
     return terms
 
 
-def _names_site(text: str, terms: set[str]) -> bool:
-    """Whether a (folded) line names the site: one of its masthead terms."""
+def _names_site(text: str, words: Sequence[str], terms: set[str]) -> bool:
+    """Whether a (folded) line, of these words, names the site: one of its masthead terms."""
     if not any(all(w in text for w in term.split(" ")) for term in terms):
-        return False  # the common case, settled without splitting the line into words
-    words = _WORD.findall(text)
+        return False  # the common case, settled without pairing up the line's words
     return any(w in terms for w in words) or any(
         f"{a} {b}" in terms for a, b in itertools.pairwise(words)
     )
