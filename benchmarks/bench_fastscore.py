@@ -2,7 +2,8 @@
 
 The same comments (generated from the bundled corpus, each with one of 97
 suffixes) are scored by ``SpamModel.predict_proba`` (the compiled scorer) and by
-``Pipeline.predict_proba`` of the model's own scikit-learn pipeline, in this one
+``Pipeline.predict_proba`` of the model's pipeline with scikit-learn's own vectorizers
+(``with_plain_vectorizers``: the plain scikit-learn pipeline), in this one
 process, alternating, at batch sizes 1, 100 and 10,000. Each figure is the median
 of ``--repeats`` timings of a run of batches (about ``--rows`` comments per
 timing). It also times the fast scorer on already normalised text (the part that
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from benchtools import describe  # benchmarks/ is on sys.path when a script here runs
+from winnow.features import with_plain_vectorizers
 from winnow.registry import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +49,10 @@ def rate(score: Callable[[list[str]], object], texts: list[str], batch: int) -> 
 def measure(model, texts: list[str], batch: int, repeats: int) -> dict[str, float]:
     """Median comments/s of both scorers, timed alternately on the same comments."""
     rows = texts if batch > 1 else texts[:2_000]
+    pipeline = with_plain_vectorizers(model.pipeline)
     plain, fast = [], []
     for _ in range(repeats):
-        plain.append(rate(model.pipeline.predict_proba, rows, batch))
+        plain.append(rate(pipeline.predict_proba, rows, batch))
         fast.append(rate(model.predict_proba, rows, batch))
     p, f = statistics.median(plain), statistics.median(fast)
     return {"batch": batch, "plain_per_s": p, "fast_per_s": f, "ratio": f / p}
@@ -58,7 +61,7 @@ def measure(model, texts: list[str], batch: int, repeats: int) -> dict[str, floa
 def features_only(model, texts: list[str], repeats: int) -> dict[str, float]:
     """TF-IDF + classifier on normalised text: scikit-learn's against the compiled one."""
     normalised = list(model.pipeline[0].transform(texts))
-    tail = model.pipeline[1:]
+    tail = with_plain_vectorizers(model.pipeline)[1:]
     plain = [rate(tail.predict_proba, normalised, 10_000) for _ in range(repeats)]
     scorer = model.fast()
     fast = [rate(scorer.prepared_probabilities, normalised, 10_000) for _ in range(repeats)]
@@ -76,7 +79,7 @@ def main() -> None:
     print(f"machine: {describe()}")
     model = load_model(args.models_dir)
     texts = comments(args.rows)
-    plain = model.pipeline.predict_proba(texts)[:, 1]
+    plain = with_plain_vectorizers(model.pipeline).predict_proba(texts)[:, 1]
     difference = float(np.max(np.abs(model.predict_proba(texts) - plain)))
     print(f"model {model.version}; {len(texts):,} comments; max |fast - plain| = {difference:.1e}")
     rows = [measure(model, texts, batch, args.repeats) for batch in BATCHES]

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchtools import ROOT, describe, run_measured, write_comments
+from winnow.features import with_plain_vectorizers
 from winnow.registry import load_model
 
 WINNOW = Path(sys.executable).with_name("winnow")
@@ -71,7 +72,7 @@ def check_against_pipeline(model, outputs: dict[str, Path]) -> list[str]:
     scored = {name: pd.read_json(path, lines=True) for name, path in outputs.items()}
     reference = scored["jobs=1"]
     distinct = reference["text"].drop_duplicates().tolist()
-    plain = model.pipeline.predict_proba(distinct)[:, 1].round(6)
+    plain = with_plain_vectorizers(model.pipeline).predict_proba(distinct)[:, 1].round(6)
     expected = dict(zip(distinct, plain, strict=True))
     lines = []
     for name, frame in scored.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from winnow.config import EvaluationConfig, ModelConfig, TrainingConfig, load_config
 from winnow.model import SpamModel
+from winnow.obfuscate import TRICKS, obfuscate
 from winnow.registry import load_model, load_segmenter
 from winnow.training import train
 
@@ -51,6 +53,67 @@ TINY_HAM = [
     "What a shambles of a government.",
     "Der Artikel ist gut recherchiert, danke.",
 ]
+
+
+ODD = [
+    "",
+    "   ",
+    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029\u3000",
+    "a",
+    "ab",
+    "$5",
+    "€1,000,000.00 EUR or 1000 usd",
+    "😀" * 50 + " 𝔣𝔯𝔢𝔢 𝕞𝕠𝕟𝕖𝕪 \U0010ffff",
+    "東京の記事、ありがとうございます。 Спасибо за статью! مرحبا بالعالم",
+    "e\u0301te\u0301 cafe\u0301 Ｆｒｅｅ　ｍｏｎｅｙ",
+    "nul\x00byte and \ud7ff",
+    "lone \ud800 surrogates\udfff in a word",
+    '<p>Hi <a href="https://x.example.com/p?q=1">there</a> &amp;&lt;3</p>',
+    "c a s h   n o w at cash [dot] com, w0rk fr0m h0me 4 $95/hr",
+    "spam " * 4000 + "https://very-long.example.com/" + "x" * 20000,
+]
+SOUP = [
+    *"abcxyz0123456789$€£₹@./:-_'<>&;#,!?()[]{} \t\n",
+    "dot",
+    " dot ",
+    "www.",
+    "http://",
+    ".com",
+    "hour",
+    "/hr",
+    "а",
+    "і",
+    "ѕ",
+    "ｆ",
+    "\u200b",
+    "ß",
+    "İ",
+    "ﬁ",
+    "😀",
+    "\xa0",
+    "\u2028",
+    "<br>",
+    "&amp;",
+    "5 5 5 1 2 3 4 5 6",
+]
+
+
+def corpus_texts() -> list[str]:
+    lines = (ROOT / "training/data/comments.jsonl").read_text().splitlines()
+    return [json.loads(line)["text"] for line in lines]
+
+
+def soup(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(SOUP) for _ in range(rng.randint(0, 80))) for _ in range(n)]
+
+
+@pytest.fixture(scope="session")
+def varied_texts() -> list[str]:
+    """A few thousand comments: the corpus, its spam obfuscated, random soup, odd text."""
+    corpus = corpus_texts()
+    tricked = [obfuscate(t, trick, 1) for t in corpus[::3] for trick in TRICKS]
+    return corpus + tricked + soup(1500) + ODD
 
 
 @pytest.fixture

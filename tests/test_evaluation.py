@@ -1,9 +1,16 @@
+import os
+import signal
+
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.pipeline import Pipeline
 
 from winnow.config import ModelConfig
+from winnow.errors import TrainingError
 from winnow.evaluation import (
     classification_metrics,
+    cross_validate,
     cross_validated_scores,
     recall_at_fpr,
     threshold_for_fpr,
@@ -50,3 +57,40 @@ def test_cross_validated_scores_are_out_of_fold_and_repeatable(tiny_corpus):
     assert first.shape == (len(texts),)
     np.testing.assert_allclose(first, again)
     assert not hasattr(pipeline[-1], "coef_")  # the pipeline given is not fitted
+
+
+def test_folds_fitted_in_worker_processes_give_the_same_scores_and_models(tiny_corpus):
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1))
+    serial, whole = cross_validate(pipeline, texts, labels, 3, 1, jobs=1, final=True)
+    parallel, whole_parallel = cross_validate(pipeline, texts, labels, 3, 1, jobs=2, final=True)
+    assert np.array_equal(serial.scores, parallel.scores)
+    assert np.array_equal(serial.fold_of, parallel.fold_of)
+    assert sorted(set(serial.fold_of)) == [0, 1, 2] and len(parallel.models) == 3
+    probe = ["Earn $500 a day from home at cashnow.biz", "The bridge opens in May."]
+    assert np.array_equal(whole.predict_proba(probe), whole_parallel.predict_proba(probe))
+    vocabulary = whole.named_steps["features"].transformer_list[0][1].vocabulary_
+    assert {"potholes", "casino", "bitcoin"} <= set(vocabulary)  # fitted on every row
+    for fold, model in enumerate(parallel.models):  # each fold model scores its own fold
+        held = parallel.fold_of == fold
+        np.testing.assert_allclose(
+            model.predict_proba(np.array(texts)[held])[:, 1], parallel.scores[held]
+        )
+
+
+class DiesWhenFitted(ClassifierMixin, BaseEstimator):
+    """A classifier whose process is killed as it fits, as the kernel kills one that
+    runs out of memory."""
+
+    def fit(self, X, y):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_fold_worker_that_dies_is_a_clear_training_error(tiny_corpus):
+    texts, labels = tiny_corpus
+    pipeline = Pipeline([("classifier", DiesWhenFitted())])
+    with pytest.raises(TrainingError) as caught:
+        cross_validate(pipeline, texts, labels, 3, 0, jobs=2, final=True)
+    assert str(caught.value) == (
+        "a worker process fitting a fold died (out of memory?); retry with fewer jobs than 2"
+    )

@@ -1,7 +1,6 @@
 """The compiled fast scorer gives the pipeline's feature rows and probabilities exactly."""
 
 import json
-import random
 import sys
 
 import numpy as np
@@ -11,7 +10,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import winnow
-from conftest import ROOT
+from conftest import corpus_texts, soup
 from winnow import fastscore, normalize
 from winnow.config import ModelConfig
 from winnow.errors import ModelIntegrityError
@@ -24,70 +23,15 @@ from winnow.fastscore import (
     tables_bytes,
     verify,
 )
+from winnow.features import with_plain_vectorizers
 from winnow.model import build_pipeline
-from winnow.obfuscate import TRICKS, obfuscate
 from winnow.registry import METADATA_FILE, load_model
 from winnow.training import train
 
-ODD = [
-    "",
-    "   ",
-    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029\u3000",
-    "a",
-    "ab",
-    "$5",
-    "€1,000,000.00 EUR or 1000 usd",
-    "😀" * 50 + " 𝔣𝔯𝔢𝔢 𝕞𝕠𝕟𝕖𝕪 \U0010ffff",
-    "東京の記事、ありがとうございます。 Спасибо за статью! مرحبا بالعالم",
-    "e\u0301te\u0301 cafe\u0301 Ｆｒｅｅ　ｍｏｎｅｙ",
-    "nul\x00byte and \ud7ff",
-    "lone \ud800 surrogates\udfff in a word",
-    '<p>Hi <a href="https://x.example.com/p?q=1">there</a> &amp;&lt;3</p>',
-    "c a s h   n o w at cash [dot] com, w0rk fr0m h0me 4 $95/hr",
-    "spam " * 4000 + "https://very-long.example.com/" + "x" * 20000,
-]
-SOUP = [
-    *"abcxyz0123456789$€£₹@./:-_'<>&;#,!?()[]{} \t\n",
-    "dot",
-    " dot ",
-    "www.",
-    "http://",
-    ".com",
-    "hour",
-    "/hr",
-    "а",
-    "і",
-    "ѕ",
-    "ｆ",
-    "\u200b",
-    "ß",
-    "İ",
-    "ﬁ",
-    "😀",
-    "\xa0",
-    "\u2028",
-    "<br>",
-    "&amp;",
-    "5 5 5 1 2 3 4 5 6",
-]
-
-
-def corpus_texts() -> list[str]:
-    lines = (ROOT / "training/data/comments.jsonl").read_text().splitlines()
-    return [json.loads(line)["text"] for line in lines]
-
-
-def soup(n: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    return ["".join(rng.choice(SOUP) for _ in range(rng.randint(0, 80))) for _ in range(n)]
-
 
 @pytest.fixture(scope="module")
-def texts() -> list[str]:
-    """A few thousand comments: the corpus, its spam obfuscated, random soup, odd text."""
-    corpus = corpus_texts()
-    tricked = [obfuscate(t, trick, 1) for t in corpus[::3] for trick in TRICKS]
-    return corpus + tricked + soup(1500) + ODD
+def texts(varied_texts) -> list[str]:
+    return varied_texts
 
 
 def assert_same_rows(got, expected) -> None:
@@ -99,9 +43,9 @@ def assert_same_rows(got, expected) -> None:
     assert np.array_equal(got.data, expected.data)  # bit for bit
 
 
-def test_feature_rows_and_probabilities_equal_the_pipelines(bundled_model, texts):
+def test_feature_rows_and_probabilities_equal_the_plain_pipelines(bundled_model, texts):
     assert len(texts) > 3000
-    pipeline = bundled_model.pipeline
+    pipeline = with_plain_vectorizers(bundled_model.pipeline)
     assert_same_rows(bundled_model.features(texts), pipeline[:-1].transform(texts))
     plain = pipeline.predict_proba(texts)[:, 1]
     assert np.max(np.abs(bundled_model.predict_proba(texts) - plain)) <= 1e-9
@@ -112,7 +56,7 @@ def test_the_compiled_kernels_and_the_numpy_route_agree(bundled_model, texts):
     jit, numpy_route = FastScorer(pipeline, tables), FastScorer(pipeline, tables, jit=False)
     assert jit.fused and not numpy_route.fused  # `make install` brings numba (the fast extra)
     assert_same_rows(jit.features(texts), numpy_route.features(texts))
-    plain = pipeline.predict_proba(texts)[:, 1]
+    plain = with_plain_vectorizers(pipeline).predict_proba(texts)[:, 1]
     assert np.max(np.abs(jit.probabilities(texts) - plain)) <= 1e-9
     assert np.max(np.abs(numpy_route.probabilities(texts) - plain)) <= 1e-9
 
@@ -166,6 +110,19 @@ def test_normalisation_fast_paths_change_nothing(texts):
     assert [normalize.normalize_text(t) for t in texts] == expected
     assert normalize.normalize_texts(texts) == expected
     assert normalize.normalize_texts(texts[::-1]) == expected[::-1]
+    assert [normalize.normalize_texts([t])[0] for t in texts] == expected  # small batches
+
+
+def test_explained_rows_are_the_feature_rows(bundled_model, texts):
+    for batch in (texts[:1], texts[1:2], texts[100:105], texts[:700]):
+        probabilities, rows = bundled_model.explained(batch)
+        matrix = bundled_model.features(batch)
+        assert len(rows) == matrix.shape[0]
+        for i, (columns, values) in enumerate(rows):
+            row = matrix[i]
+            assert np.array_equal(columns, row.indices) and np.array_equal(values, row.data)
+        expected = bundled_model.proba_of(matrix)
+        assert np.max(np.abs(probabilities - expected)) <= 1e-12
 
 
 def test_tables_round_trip_through_npz_without_pickle(bundled_model, texts):

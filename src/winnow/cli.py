@@ -63,6 +63,16 @@ TextColumnOption = Annotated[
 ]
 
 
+JobsOption = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all usable cores]."),
+]
+
+
+def usable_cores(jobs: int | None) -> int:
+    return jobs or len(os.sched_getaffinity(0))
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Report library errors as one line on stderr and exit non-zero."""
@@ -91,6 +101,7 @@ def train(
     no_promote: Annotated[
         bool, typer.Option("--no-promote", help="Save the new version without making it current.")
     ] = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Train, cross-validate and save a new model version, then promote it.
 
@@ -103,7 +114,12 @@ def train(
     with user_errors():
         cfg = load_config(config or settings.training_config)
         result = run_training(
-            cfg, out or settings.models_dir, data, pages, promote_model=not no_promote
+            cfg,
+            out or settings.models_dir,
+            data,
+            pages,
+            promote_model=not no_promote,
+            jobs=usable_cores(jobs),
         )
     _print_metrics(f"Cross-validated metrics of {result.version}", {"training": result.metrics})
     if "segmenter" in result.metadata:
@@ -188,10 +204,7 @@ def score(
     only_spam: Annotated[
         bool, typer.Option("--only-spam", help="Write only rows labelled spam.")
     ] = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: all usable cores]."),
-    ] = None,
+    jobs: JobsOption = None,
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", min=1, help="Rows read and scored at a time.")
     ] = 10_000,
@@ -236,7 +249,7 @@ def score(
         if text is not None:
             _print_json(_score_one(model, text, explain))
             return
-        jobs = jobs or len(os.sched_getaffinity(0))
+        jobs = usable_cores(jobs)
         options = ScoreOptions(
             text_column, chunk_rows, jobs, explain, only_spam, strict, fmt, rejects
         )
@@ -571,6 +584,7 @@ def models(models_dir: ModelsDir = None) -> None:
 def retrain(
     config: ConfigOption = None,
     out: OutOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Train on the corpus plus stored feedback; promote only if not worse than the current."""
     from winnow.config import load_config
@@ -579,7 +593,9 @@ def retrain(
     settings = Settings()
     with _store() as store, user_errors():
         cfg = load_config(config or settings.training_config)
-        result = run_retraining(cfg, out or settings.models_dir, store, settings.export_dir)
+        result = run_retraining(
+            cfg, out or settings.models_dir, store, settings.export_dir, usable_cores(jobs)
+        )
     report = {k: result.comparison[k] for k in ("candidate", "current") if k in result.comparison}
     _print_metrics(
         f"Held-out comparison ({result.comparison['holdout_rows']} comments, "

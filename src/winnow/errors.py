@@ -44,6 +44,10 @@ class ModelIntegrityError(ModelError):
     """A model artefact is corrupt, tampered with, or built by another library version."""
 
 
+class TrainingError(WinnowError):
+    """Training could not finish: a worker process died (out of memory, killed)."""
+
+
 class StoreError(WinnowError):
     """The feedback store (SQLite or PostgreSQL) cannot be reached, is locked, or is full.
 

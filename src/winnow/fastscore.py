@@ -35,7 +35,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -46,24 +46,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from winnow.errors import ModelIntegrityError
-from winnow.features import WORD_TOKEN_PATTERN
+from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, WORD_LOCAL_PATTERNS, Words, ranges
 
 log = logging.getLogger(__name__)
 
 TABLES_FILE = "fastscore.npz"
 TABLES_FORMAT = 1
-KEY_BITS = 63  # packed keys stay below 2**63: no overflow, no sign trouble
 ROW_NORMS = ("l2", "l1")
-SAFE_VECTORIZER_OPTIONS = {
-    "input": "content",
-    "preprocessor": None,
-    "tokenizer": None,
-    "lowercase": False,
-    "strip_accents": None,
-    "stop_words": None,
-    "binary": False,
-    "dtype": np.float64,
-}
+SAFE_VECTORIZER_OPTIONS = {**PLAIN_ANALYZER, "binary": False, "dtype": np.float64}
 
 
 @dataclass(frozen=True)
@@ -147,10 +137,9 @@ def _pack(ids: Sequence[int], bits: int) -> int:
 
 
 SMALL_BATCH = 64  # below this many documents, counting every word beats sharing distinct ones
-# Token patterns whose tokens never hold whitespace and whose assertions (``\b``)
-# treat whitespace like the ends of a string: a document's tokens are then its
-# words' tokens, and tokenising each distinct word of a batch once is enough.
-WORD_LOCAL_PATTERNS = frozenset({WORD_TOKEN_PATTERN, r"(?u)\b\w\w+\b"})
+
+
+Row = tuple[np.ndarray, np.ndarray]  # one feature row's columns and values
 
 
 @dataclass(frozen=True)
@@ -163,30 +152,6 @@ class Entries:
     columns: np.ndarray
     values: np.ndarray
     shape: tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Words:
-    """The whitespace-separated words of a batch (``str.split``, as both analyzers
-    split): each distinct word once, and the distinct ids of every document's
-    words, documents one after another. n-grams are computed per distinct word."""
-
-    distinct: list[str]
-    ids: np.ndarray
-    per_doc: np.ndarray
-
-    @classmethod
-    def of(cls, docs: Sequence[str]) -> Words:
-        split = [doc.split() for doc in docs]
-        flat = list(chain.from_iterable(split))
-        index = dict.fromkeys(flat)
-        for i, word in enumerate(index):
-            index[word] = i
-        ids = np.fromiter(map(index.__getitem__, flat), np.int64, len(flat))
-        return cls(list(index), ids, np.fromiter(map(len, split), np.int64, len(split)))
-
-    def doc_of_each(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.per_doc)), self.per_doc)
 
 
 class _Compiled:
@@ -241,7 +206,7 @@ class _Compiled:
                 words.distinct, self.char_ids, table.units.get(" ", 0), self.hashed,
                 table.ngram_range, table.bits,
             )  # fmt: skip
-            return np.concatenate([[0], np.cumsum(words.per_doc)]), words.ids, item_ptr, columns
+            return words.indptr(), words.ids, item_ptr, columns
         ids, lengths = self._document_tokens(docs, words)
         item_ptr, columns = self.kernels.word_ngram_columns(
             ids, lengths, self.hashed, table.ngram_range, table.bits
@@ -267,7 +232,7 @@ class _Compiled:
         """Token ids of each document and how many, from the tokens of its distinct words."""
         per_word = [self.pattern.findall(word) for word in words.distinct]
         sizes = np.fromiter(map(len, per_word), np.int64, len(per_word))
-        ids = self._token_ids(list(chain.from_iterable(per_word)))[_ranges(sizes, words.ids)]
+        ids = self._token_ids(list(chain.from_iterable(per_word)))[ranges(sizes, words.ids)]
         lengths = np.bincount(words.doc_of_each(), sizes[words.ids], len(words.per_doc))
         return ids, lengths.astype(np.int64)
 
@@ -302,7 +267,7 @@ class _Compiled:
             (
                 np.ones(len(words.ids), np.int64),
                 words.ids,
-                np.concatenate([[0], np.cumsum(words.per_doc)]),
+                words.indptr(),
             ),
             shape=(len(words.per_doc), len(words.distinct)),
         )
@@ -322,15 +287,6 @@ def _fits(table: NgramTable, vectorizer: TfidfVectorizer) -> bool:
         and len(table.keys) == len(table.columns) == len(vectorizer.vocabulary_)
         and bool(np.all(np.diff(table.keys.astype(np.int64)) > 0))
     )
-
-
-def _ranges(sizes: np.ndarray, picks: np.ndarray) -> np.ndarray:
-    """Indices of the items ``picks`` into a concatenation of runs of ``sizes``,
-    each picked run in full, in pick order."""
-    starts = np.cumsum(sizes) - sizes
-    taken = sizes[picks]
-    shift = np.repeat(starts[picks] - (np.cumsum(taken) - taken), taken)
-    return shift + np.arange(int(taken.sum()))
 
 
 def _char_lookup(units: dict[str, int]) -> np.ndarray:
@@ -488,6 +444,21 @@ class FastScorer:
         coef, intercept, a, b = self.linear
         return expit(-(a * (rows @ coef + intercept) + b))
 
+    def explained(self, texts: Sequence[str]) -> tuple[np.ndarray, list[Row]]:
+        """:meth:`probabilities` and each text's feature row as (columns, values): the
+        entries of :meth:`features`' rows, in the same order, with no sparse matrix
+        built (for the one comment of a service check, scipy's constructors cost more
+        than the arithmetic)."""
+        docs = self.prepare(texts)
+        words = Words.of(docs)
+        blocks = [_entries_of(part, docs, words, weight) for part, weight in self.parts]
+        if self.linear is None:
+            return self.proba(_stacked(blocks)), _rows_of(blocks)
+        coef, intercept, a, b = self.linear
+        rows = _rows_of(blocks)
+        decision = np.fromiter((v @ coef[c] for c, v in rows), np.float64, len(rows))
+        return expit(-(a * (decision + intercept) + b)), rows
+
 
 def _entries_of(part: Any, docs: Any, words: Words, weight: float | None) -> Entries:
     """A part's block as entries: compiled, or from its own ``transform``."""
@@ -500,6 +471,19 @@ def _entries_of(part: Any, docs: Any, words: Words, weight: float | None) -> Ent
     if weight is None:
         return block
     return Entries(block.rows, block.columns, block.values * weight, block.shape)
+
+
+def _rows_of(blocks: list[Entries]) -> list[Row]:
+    """Each row's (columns, values), the blocks side by side as :func:`_stacked` places
+    them: a row's entries of each block after the earlier blocks'."""
+    offsets = np.cumsum([0, *(b.shape[1] for b in blocks[:-1])])
+    rows = np.concatenate([b.rows for b in blocks])
+    columns = np.concatenate([b.columns + o for b, o in zip(blocks, offsets, strict=True)])
+    values = np.concatenate([b.values for b in blocks])
+    order = np.argsort(rows, kind="stable")
+    bounds = np.searchsorted(rows[order], np.arange(blocks[0].shape[0] + 1)).tolist()
+    columns, values = columns[order], values[order]
+    return [(columns[s:e], values[s:e]) for s, e in pairwise(bounds)]
 
 
 def _stacked(blocks: list[Entries]) -> sparse.csr_matrix:

@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 
 from winnow.config import ModelConfig
 from winnow.corpus import LABEL_NAMES, SPAM
-from winnow.fastscore import FastScorer, check_scorer
+from winnow.fastscore import FastScorer, Row, check_scorer
 from winnow.features import build_features
 from winnow.normalize import TextNormalizer
 
@@ -78,6 +78,7 @@ class SpamModel:
     metadata: dict[str, Any] = field(default_factory=dict)
     scorer: FastScorer | None = field(default=None, repr=False)
     _feature_names: np.ndarray | None = field(default=None, init=False, repr=False)
+    _coef: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def fast(self) -> FastScorer:
         """The compiled scorer (compiled and checked against the pipeline on first use)."""
@@ -100,6 +101,12 @@ class SpamModel:
         computed once, then scored and explained."""
         return self.fast().features(texts)
 
+    def explained(self, texts: Sequence[str]) -> tuple[np.ndarray, list[Row]]:
+        """Spam probabilities and each text's feature row as (columns, values), ready
+        for :meth:`reasons_for`: cheaper than :meth:`features` for a few comments."""
+        second, rows = self.fast().explained(texts)
+        return self._spam(second), rows
+
     def proba_of(self, rows: csr_matrix) -> np.ndarray:
         """Spam probabilities of feature rows from :meth:`features`."""
         return self._spam(self.fast().proba(rows))
@@ -116,18 +123,27 @@ class SpamModel:
 
     def reasons_of(self, row: csr_matrix, spam: bool, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of one feature row that pushed most towards spam (or towards ham)."""
-        coef = coefficients(self.pipeline[-1])
-        weights = row.data * coef[row.indices]
+        return self.reasons_for((row.indices, row.data), spam, top)
+
+    def reasons_for(self, row: Row, spam: bool, top: int = 5) -> list[dict[str, Any]]:
+        """:meth:`reasons_of` a row given as (columns, values)."""
+        columns, values = row
+        weights = values * self._coefficients()[columns]
         order = np.argsort(-weights if spam else weights)
         names = self._names()
         reasons: dict[tuple[str, str], dict[str, Any]] = {}
         for i in order:
             if len(reasons) == top or weights[i] == 0 or (weights[i] > 0) != spam:
                 break
-            reason = _reason(names[row.indices[i]], weights[i], row.data[i])
+            reason = _reason(names[columns[i]], weights[i], values[i])
             if reason is not None:
                 reasons.setdefault((reason["kind"], reason["ngram"]), reason)
         return list(reasons.values())
+
+    def _coefficients(self) -> np.ndarray:
+        if self._coef is None:
+            self._coef = coefficients(self.pipeline[-1])
+        return self._coef
 
     def _names(self) -> np.ndarray:
         if self._feature_names is None:

@@ -96,19 +96,19 @@ def judge(
 ) -> list[Judgement]:
     """Score comments in one batch and say what to do with each.
 
-    When every comment is explained, features are computed once and give both the
-    probabilities and the reasons. Otherwise the probabilities come straight from
-    the n-gram counts (no feature rows), and rows are built only for the comments
-    to explain. The reasons point the way of the verdict at *these* thresholds.
+    When every comment is explained, feature rows are computed once and give both
+    the probabilities and the reasons. Otherwise the probabilities come straight
+    from the n-gram counts (no feature rows), and rows are built only for the
+    comments to explain. The reasons point the way of the verdict at *these*
+    thresholds.
     """
     every = explain and explain_ham
-    rows = model.features(texts) if every else None
-    probabilities = model.proba_of(rows) if rows is not None else model.predict_proba(texts)
+    probabilities, rows = model.explained(texts) if every else (model.predict_proba(texts), [])
     verdicts = [thresholds.verdict(float(p)) for p in probabilities]
     wanted = [i for i, v in enumerate(verdicts) if explain and (explain_ham or v != "ham")]
-    if rows is None and wanted:
-        rows = dict(zip(wanted, model.features([texts[i] for i in wanted]), strict=True))
-    reasons = {i: model.reasons_of(rows[i], verdicts[i] != "ham", REASONS_SHOWN) for i in wanted}
+    if not every and wanted:
+        rows = dict(zip(wanted, model.explained([texts[i] for i in wanted])[1], strict=True))
+    reasons = {i: model.reasons_for(rows[i], verdicts[i] != "ham", REASONS_SHOWN) for i in wanted}
     return [
         Judgement(float(p), v, model.version, reasons.get(i, []))
         for i, (p, v) in enumerate(zip(probabilities, verdicts, strict=True))

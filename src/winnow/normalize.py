@@ -155,12 +155,19 @@ def mark_entities(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """The full cleaning chain applied to every comment before feature extraction."""
-    return _rewrite(_CHAIN, fold_characters(strip_html(text))).strip()
+    return _rewrite(_CHAIN, _folded(text)).strip()
+
+
+# Below this many texts, testing each text for each rewrite beats scanning the joined batch.
+SMALL_BATCH = 16
 
 
 def normalize_texts(texts: Iterable[str]) -> list[str]:
-    """:func:`normalize_text` of each text, each quick test run once over the batch."""
+    """:func:`normalize_text` of each text, each quick test run once over the batch
+    (or once per text, for a few texts such as a service's single check)."""
     cleaned = [_folded(text) for text in texts]
+    if len(cleaned) < SMALL_BATCH:
+        return [_rewrite(_CHAIN, text).strip() for text in cleaned]
     for step in _CHAIN:
         for i in _may_match(step.hint, cleaned):
             cleaned[i] = step.apply(cleaned[i])

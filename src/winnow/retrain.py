@@ -58,9 +58,10 @@ def export_feedback(records: list[FeedbackRecord], folder: Path) -> Path:
 
 
 def retrain(
-    config: TrainingConfig, models_dir: Path, store: Store, export_dir: Path
+    config: TrainingConfig, models_dir: Path, store: Store, export_dir: Path, jobs: int = 1
 ) -> RetrainResult:
-    """Train a candidate on corpus + feedback and promote it unless it is worse."""
+    """Train a candidate on corpus + feedback and promote it unless it is worse
+    (``jobs`` worker processes for its cross-validation)."""
     records = store.feedback()
     exported = export_feedback(records, export_dir)
     feedback = feedback_frame(records, config.retrain.feedback_weight)
@@ -79,6 +80,7 @@ def retrain(
         extra=feedback,
         extra_metadata={"retraining": {**comparison, "promoted": promoted, "reason": reason}},
         corpus=corpus,
+        jobs=jobs,
     )
     if promoted:
         promote(models_dir, candidate.version)

@@ -20,8 +20,8 @@ from winnow.evaluation import (
     OutOfFold,
     check_enough_rows,
     classification_metrics,
+    cross_validate,
     leave_one_template_out,
-    out_of_fold,
     threshold_for_fpr,
 )
 from winnow.fastscore import TABLES_FILE, FastScorer, tables_bytes, verification_texts, verify
@@ -38,6 +38,10 @@ from winnow.registry import (
 from winnow.segment import PageSegmenter
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib")
+# Peak memory of one fit of the bundled recipe per character of its training text:
+# about 126 bytes at 100,000 comments (benchmarks/bench_train.py), rounded up.
+FIT_BYTES_PER_CHAR = 140
+MEMINFO = Path("/proc/meminfo")
 
 
 @dataclass
@@ -96,6 +100,7 @@ def train(
     extra: pd.DataFrame | None = None,
     extra_metadata: dict[str, Any] | None = None,
     corpus: Corpus | None = None,
+    jobs: int = 1,
 ) -> TrainingResult:
     """Cross-validate, pick the thresholds, fit on all data, save and promote.
 
@@ -103,6 +108,8 @@ def train(
     model's training data. ``extra`` rows (``text``, ``label``, ``weight``: the
     moderators' feedback) join it too; ``extra_metadata`` is saved with the model.
     A ``corpus`` already loaded by the caller is used instead of loading it again.
+    ``jobs`` > 1 runs the cross-validation folds and the final fit in that many
+    worker processes.
     """
     corpus = corpus or load_corpus(config, data_files, pages_dir)
     frame = corpus.frame
@@ -110,7 +117,7 @@ def train(
         frame = pd.concat([frame, extra[["text", "label", "weight"]]], ignore_index=True)
         frame["label"] = frame["label"].astype(int)
     _check_trainable(frame, config, corpus.files)
-    artifacts, thresholds, metrics, folds = _fit_spam_model(config, frame)
+    artifacts, thresholds, metrics, folds = _fit_spam_model(config, frame, jobs)
     version = new_version(models_dir)
     metadata = _metadata(config, version, corpus.described, thresholds, metrics)
     metadata.update(extra_metadata or {})
@@ -124,22 +131,53 @@ def train(
 
 
 def _fit_spam_model(
-    config: TrainingConfig, corpus: pd.DataFrame
+    config: TrainingConfig, corpus: pd.DataFrame, jobs: int = 1
 ) -> tuple[dict[str, Any], tuple[float, float], dict[str, Any], OutOfFold]:
-    """Fit the pipeline; the spam and discard thresholds come from out-of-fold scores."""
+    """Fit the pipeline; the spam and discard thresholds come from out-of-fold scores.
+    The folds and the final fit run in ``jobs`` worker processes."""
     texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
     weights = corpus["weight"].to_numpy() if "weight" in corpus else None
     pipeline = build_pipeline(config.model)
-    folds = out_of_fold(
-        pipeline, texts, labels, config.evaluation.folds, config.evaluation.seed, weights
+    jobs = affordable_jobs(jobs, texts)
+    folds, pipeline = cross_validate(
+        pipeline,
+        texts,
+        labels,
+        config.evaluation.folds,
+        config.evaluation.seed,
+        weights,
+        jobs=jobs,
+        final=True,
     )
     scores = folds.scores
     threshold = threshold_for_fpr(labels, scores, config.threshold.target_fpr)
     discard = max(threshold, threshold_for_fpr(labels, scores, config.threshold.discard_fpr))
-    pipeline.fit(texts, labels, classifier__sample_weight=weights)
     metrics = classification_metrics(labels, scores, threshold)
     artifacts = {ARTIFACT_FILE: pipeline, TABLES_FILE: _fast_tables(pipeline, texts)}
     return artifacts, (threshold, discard), metrics, folds
+
+
+def affordable_jobs(jobs: int, texts: list[str]) -> int:
+    """``jobs``, or fewer where the available memory holds fewer fits at once: a
+    million comments take most of this machine's memory for one fit, and a worker
+    that runs out is killed, losing the whole run."""
+    available = available_memory()
+    if available is None or jobs <= 1:
+        return jobs
+    one_fit = FIT_BYTES_PER_CHAR * sum(map(len, texts))
+    return max(1, min(jobs, available // max(one_fit, 1)))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new work (Linux's ``MemAvailable``), or None where
+    the system does not say."""
+    try:
+        for line in MEMINFO.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _quality_report(

@@ -1,0 +1,110 @@
+"""Batch n-gram counting gives scikit-learn's vectorizers exactly: same vocabulary,
+same matrices, same trained model."""
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from conftest import TINY_HAM, TINY_SPAM
+from winnow import ngrams
+from winnow.config import ModelConfig
+from winnow.features import WORD_TOKEN_PATTERN, BatchTfidfVectorizer, with_plain_vectorizers
+from winnow.model import build_pipeline, coefficients
+from winnow.ngrams import char_wb_ngrams
+from winnow.normalize import normalize_texts
+
+OPTIONS = [
+    {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2, "sublinear_tf": True},
+    {"analyzer": "char_wb", "ngram_range": (1, 3)},
+    {"analyzer": "char_wb", "ngram_range": (3, 7), "max_features": 3000, "norm": "l1"},
+    {"analyzer": "word", "token_pattern": WORD_TOKEN_PATTERN, "ngram_range": (1, 2)},
+    {"analyzer": "word", "ngram_range": (1, 3), "min_df": 2, "sublinear_tf": True},
+    {"analyzer": "word", "token_pattern": r"\S+", "ngram_range": (2, 3), "max_df": 0.5},
+    {"analyzer": "word", "ngram_range": (1, 1), "binary": True, "use_idf": False},
+]
+
+
+def assert_same_matrix(got, expected) -> None:
+    assert type(got) is type(expected)
+    assert got.shape == expected.shape
+    assert got.indices.dtype == expected.indices.dtype
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)  # bit for bit
+
+
+def assert_same_vectorizers(batch, plain, fit_on, then) -> None:
+    assert_same_matrix(batch.fit_transform(fit_on), plain.fit_transform(fit_on))
+    assert batch.vocabulary_ == plain.vocabulary_
+    assert list(batch.vocabulary_) == list(plain.vocabulary_)  # same order too
+    if plain.use_idf:
+        assert np.array_equal(batch.idf_, plain.idf_)
+    assert_same_matrix(batch.transform(then), plain.transform(then))
+
+
+@pytest.fixture(scope="module")
+def normalised(varied_texts) -> list[str]:
+    return normalize_texts(varied_texts)
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: f"{o['analyzer']}{o['ngram_range']}")
+def test_counts_are_scikit_learns(normalised, options):
+    assert len(normalised) > 3000
+    half = len(normalised) // 2
+    options = {"lowercase": False, **options}
+    batch, plain = BatchTfidfVectorizer(**options), TfidfVectorizer(**options)
+    assert_same_vectorizers(batch, plain, normalised[:half], normalised[half:])
+
+
+def test_raw_unicode_with_odd_whitespace_counts_the_same(varied_texts):
+    options = {"analyzer": "char_wb", "ngram_range": (1, 4), "lowercase": False}
+    batch, plain = BatchTfidfVectorizer(**options), TfidfVectorizer(**options)
+    assert_same_vectorizers(batch, plain, varied_texts[::2], varied_texts[1::2])
+
+
+@pytest.mark.parametrize("word", ["a", "ab", "abc", "abcd", "abcdefgh", "😀x"])
+def test_character_ngrams_of_a_word_follow_scikit_learn(word):
+    analyze = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    assert char_wb_ngrams(word, 2, 5) == analyze(word)
+
+
+def test_word_ngrams_too_long_for_a_key_are_counted_the_plain_way(normalised, monkeypatch):
+    monkeypatch.setattr(ngrams, "KEY_BITS", 8)  # no token id pair fits
+    options = {"analyzer": "word", "ngram_range": (1, 2), "lowercase": False}
+    batch, plain = BatchTfidfVectorizer(**options), TfidfVectorizer(**options)
+    assert ngrams.count_ngrams(batch, normalised[:50], None) is None
+    assert_same_vectorizers(batch, plain, normalised[:500], normalised[500:900])
+
+
+def test_options_it_does_not_reproduce_use_scikit_learns_counting(normalised):
+    options = {"analyzer": "char_wb", "ngram_range": (2, 4), "lowercase": True}
+    batch = BatchTfidfVectorizer(**options)
+    assert not ngrams.counts_supported(batch)
+    assert_same_vectorizers(
+        batch, TfidfVectorizer(**options), normalised[:400], normalised[400:600]
+    )
+
+
+def test_an_empty_vocabulary_is_refused_as_scikit_learn_refuses_it():
+    for analyzer, docs in (("word", ["", "  ", "a"]), ("char_wb", ["", " \t "])):
+        with pytest.raises(ValueError) as plain:
+            TfidfVectorizer(analyzer=analyzer).fit(docs)
+        with pytest.raises(ValueError) as batch:
+            BatchTfidfVectorizer(analyzer=analyzer).fit(docs)
+        assert str(batch.value) == str(plain.value)
+        assert str(batch.value) == "empty vocabulary; perhaps the documents only contain stop words"
+
+
+def test_the_trained_model_is_the_one_plain_scikit_learn_trains(normalised):
+    texts = TINY_SPAM * 3 + TINY_HAM * 3 + normalised[:300]
+    labels = [1] * (3 * len(TINY_SPAM)) + [0] * (3 * len(TINY_HAM) + 300)
+    batch = build_pipeline(ModelConfig(char_min_df=2))
+    plain = with_plain_vectorizers(build_pipeline(ModelConfig(char_min_df=2)))
+    assert not any(
+        isinstance(part, BatchTfidfVectorizer)
+        for _, part in plain.named_steps["features"].transformer_list
+    )
+    batch.fit(texts, labels)
+    plain.fit(texts, labels)
+    assert np.array_equal(coefficients(batch[-1]), coefficients(plain[-1]))
+    assert np.array_equal(batch.predict_proba(normalised), plain.predict_proba(normalised))
