@@ -1,3 +1,4 @@
+import functools
 import os
 import signal
 
@@ -6,16 +7,20 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline
 
+from conftest import ROOT
 from winnow.config import ModelConfig
 from winnow.errors import TrainingError
 from winnow.evaluation import (
     classification_metrics,
     cross_validate,
     cross_validated_scores,
+    leave_one_template_out,
     recall_at_fpr,
     threshold_for_fpr,
 )
 from winnow.model import build_pipeline
+from winnow.pages import load_annotated_pages
+from winnow.segment import PageSegmenter
 
 LABELS = [0] * 10 + [1] * 5
 SCORES = [0.05, 0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.5, 0.7, 0.6, 0.8, 0.9, 0.95, 0.99]
@@ -94,3 +99,15 @@ def test_a_fold_worker_that_dies_is_a_clear_training_error(tiny_corpus):
     assert str(caught.value) == (
         "a worker process fitting a fold died (out of memory?); retry with fewer jobs than 2"
     )
+
+
+def test_leave_one_template_out_gives_the_same_report_in_worker_processes(bundled_config):
+    templates = {"analysis-site", "gadget-desk", "town-talk"}
+    pages = [
+        p for p in load_annotated_pages(ROOT / "training/data/pages") if p.template in templates
+    ]
+    make = functools.partial(PageSegmenter, **bundled_config.segmenter.model_dump())
+    serial = leave_one_template_out(pages, make, jobs=1)
+    assert serial == leave_one_template_out(pages, make, jobs=2)
+    assert set(serial) == {*templates, "all"}
+    assert serial["all"]["actual"] == sum(serial[t]["actual"] for t in templates) > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import platform
 from dataclasses import dataclass
@@ -108,8 +109,8 @@ def train(
     model's training data. ``extra`` rows (``text``, ``label``, ``weight``: the
     moderators' feedback) join it too; ``extra_metadata`` is saved with the model.
     A ``corpus`` already loaded by the caller is used instead of loading it again.
-    ``jobs`` > 1 runs the cross-validation folds and the final fit in that many
-    worker processes.
+    ``jobs`` > 1 runs the cross-validation folds and the final fit, and the
+    segmenter's leave-one-template-out fits, in that many worker processes.
     """
     corpus = corpus or load_corpus(config, data_files, pages_dir)
     frame = corpus.frame
@@ -122,7 +123,8 @@ def train(
     metadata = _metadata(config, version, corpus.described, thresholds, metrics)
     metadata.update(extra_metadata or {})
     if corpus.pages:
-        artifacts[SEGMENTER_FILE], metadata["segmenter"] = _fit_segmenter(config, corpus.pages)
+        segmenter, metadata["segmenter"] = _fit_segmenter(config, corpus.pages, jobs)
+        artifacts[SEGMENTER_FILE] = segmenter
     files = _quality_report(metadata, frame, folds, artifacts[ARTIFACT_FILE])
     path = save_model(artifacts, metadata, models_dir, files)
     if promote_model:
@@ -229,9 +231,11 @@ def _describe_pages(folder: Path, pages: list[AnnotatedPage], comments: pd.DataF
     }
 
 
-def _fit_segmenter(config: TrainingConfig, pages: list[AnnotatedPage]) -> tuple[Any, dict]:
+def _fit_segmenter(
+    config: TrainingConfig, pages: list[AnnotatedPage], jobs: int = 1
+) -> tuple[Any, dict]:
     params = config.segmenter.model_dump()
-    report = leave_one_template_out(pages, lambda: PageSegmenter(**params))
+    report = leave_one_template_out(pages, functools.partial(PageSegmenter, **params), jobs)
     segmenter = PageSegmenter(**params).fit(
         [p.lines_text for p in pages], [p.line_kinds() for p in pages]
     )
