@@ -50,6 +50,11 @@ def test_repeated_cv_is_reproducible_and_reports_every_seed(tiny_frame):
     assert 0 <= first["mean"]["ece"] <= 1
 
 
+def test_repeated_cv_in_worker_processes_reports_the_same(tiny_frame):
+    serial = repeated_cv(PARAMS, tiny_frame, folds=3, seeds=[0, 1])
+    assert repeated_cv(PARAMS, tiny_frame, folds=3, seeds=[0, 1], jobs=2) == serial
+
+
 def test_leave_one_source_out_tests_each_source_on_a_model_that_never_saw_it(tiny_frame):
     report = leave_one_source_out(PARAMS, tiny_frame)
     assert set(report["per_source"]) == {"site-a", "site-b"}

@@ -407,6 +407,7 @@ def evaluate(
         ),
     ] = False,
     config: ConfigOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Print metrics on labelled files: of the current model, or of the training recipe.
 
@@ -420,7 +421,9 @@ def evaluate(
         frames = {str(f): load_labelled(f, text_column, label_column) for f in files}
         if cv is not None or by_source or obfuscation or tune:
             schemes = {"cv": cv, "by_source": by_source, "obfuscation": obfuscation, "tune": tune}
-            _evaluate_recipe(frames, schemes, seeds, with_corpus, config, as_json)
+            _evaluate_recipe(
+                frames, schemes, seeds, with_corpus, config, as_json, usable_cores(jobs)
+            )
             return
         from winnow.registry import load_model
 
@@ -453,8 +456,10 @@ def _evaluate_recipe(
     with_corpus: bool,
     config: Path | None,
     as_json: bool,
+    jobs: int,
 ) -> None:
-    """The harness: repeated CV, leave-one-source-out and obfuscated spam, as asked."""
+    """The harness: repeated CV, leave-one-source-out and obfuscated spam, as asked;
+    the cross-validation folds are fitted in ``jobs`` worker processes."""
     from winnow.config import load_config
     from winnow.harness import (
         labelled_sources,
@@ -470,7 +475,9 @@ def _evaluate_recipe(
     where = ", ".join(frames)
     report: dict[str, Any] = {}
     if schemes["cv"] is not None:
-        report["cv"] = repeated_cv(cfg.model, data, schemes["cv"], range(seeds), where=where)
+        report["cv"] = repeated_cv(
+            cfg.model, data, schemes["cv"], range(seeds), where=where, jobs=jobs
+        )
     if schemes["obfuscation"]:
         report["obfuscation"] = obfuscation_recall(cfg.model, data, where=where)
     if schemes["by_source"]:

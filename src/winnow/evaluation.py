@@ -130,9 +130,10 @@ def cross_validated_scores(
     folds: int,
     seed: int,
     weights: Sequence[float] | None = None,
+    jobs: int = 1,
 ) -> np.ndarray:
     """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
-    return out_of_fold(pipeline, texts, labels, folds, seed, weights, keep_models=False).scores
+    return out_of_fold(pipeline, texts, labels, folds, seed, weights, False, jobs).scores
 
 
 def rows_needed(folds: int | None, calibration_folds: int | None) -> int:

@@ -41,13 +41,16 @@ def repeated_cv(
     seeds: Sequence[int] = DEFAULT_SEEDS,
     threshold: float = 0.5,
     where: str = "labelled data",
+    jobs: int = 1,
 ) -> dict[str, Any]:
-    """Stratified ``folds``-fold CV once per seed; metrics per seed, their mean and spread."""
+    """Stratified ``folds``-fold CV once per seed; metrics per seed, their mean and spread.
+    ``jobs`` > 1 fits that many folds at once, in worker processes."""
     check_enough_rows(data["label"], folds, params, where)
     texts, labels = data["text"].tolist(), data["label"].to_numpy()
     runs = []
     for seed in seeds:
-        scores = cross_validated_scores(build_pipeline(params), texts, labels, folds, seed)
+        pipeline = build_pipeline(params)
+        scores = cross_validated_scores(pipeline, texts, labels, folds, seed, jobs=jobs)
         runs.append(
             {
                 "seed": seed,
