@@ -84,16 +84,13 @@ def cross_validate(
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
     if final:
         splits.insert(0, (np.arange(len(y)), np.zeros(0, dtype=int)))
-    try:
-        fitted = Parallel(n_jobs=jobs)(
+    fitted = in_jobs(
+        [
             delayed(_fit_and_score)(pipeline, x, y, w, train, held, keep_models)
             for train, held in splits
-        )
-    except BrokenProcessPool:
-        raise TrainingError(
-            f"a worker process fitting a fold died (out of memory?); retry with fewer "
-            f"jobs than {jobs}"
-        ) from None
+        ],
+        jobs,
+    )
     whole = fitted.pop(0)[0] if final else None
     result = OutOfFold(np.zeros(len(y)), np.zeros(len(y), dtype=int), [])
     for fold, ((_, held), (model, scores)) in enumerate(zip(splits[-folds:], fitted, strict=True)):
@@ -101,6 +98,19 @@ def cross_validate(
         if keep_models:
             result.models.append(model)
     return result, whole
+
+
+def in_jobs(tasks: list[Any], jobs: int) -> list[Any]:
+    """The results of joblib ``delayed`` tasks, run in ``jobs`` worker processes (in
+    this one when ``jobs`` is 1). A worker the system kills (out of memory) is a
+    :class:`TrainingError`, not joblib's traceback."""
+    try:
+        return Parallel(n_jobs=jobs)(tasks)
+    except BrokenProcessPool:
+        raise TrainingError(
+            f"a worker process fitting a fold died (out of memory?); retry with fewer "
+            f"jobs than {jobs}"
+        ) from None
 
 
 def _fit_and_score(
@@ -272,8 +282,9 @@ def leave_one_template_out(
     ``jobs`` > 1 fits that many at once, in worker processes.
     """
     templates = sorted({p.template for p in pages})
-    counted = Parallel(n_jobs=jobs)(
-        delayed(_template_counts)(pages, template, make_segmenter) for template in templates
+    counted = in_jobs(
+        [delayed(_template_counts)(pages, template, make_segmenter) for template in templates],
+        jobs,
     )
     report = {t: _precision_recall(c) for t, c in zip(templates, counted, strict=True)}
     report["all"] = _precision_recall(np.sum(counted, axis=0, dtype=int))
