@@ -8,9 +8,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline
 
 from conftest import ROOT
+from winnow import evaluation
 from winnow.config import ModelConfig
 from winnow.errors import TrainingError
 from winnow.evaluation import (
+    affordable_jobs,
     classification_metrics,
     cross_validate,
     cross_validated_scores,
@@ -111,3 +113,30 @@ def test_leave_one_template_out_gives_the_same_report_in_worker_processes(bundle
     assert serial == leave_one_template_out(pages, make, jobs=2)
     assert set(serial) == {*templates, "all"}
     assert serial["all"]["actual"] == sum(serial[t]["actual"] for t in templates) > 0
+
+
+def meminfo(tmp_path, monkeypatch, kib: int | None) -> None:
+    path = tmp_path / "meminfo"
+    lines = ["MemTotal:       24000000 kB"]
+    if kib is not None:
+        lines.append(f"MemAvailable:   {kib} kB")
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(evaluation, "MEMINFO", path)
+
+
+def test_fewer_jobs_run_where_memory_holds_fewer_fits(tmp_path, monkeypatch):
+    texts = ["x" * 1000] * 1000  # a million characters: about 140 MB for one fit
+    meminfo(tmp_path, monkeypatch, 200_000)  # 200 MB available: one fit at a time
+    assert affordable_jobs(2, texts) == 1
+    meminfo(tmp_path, monkeypatch, 20_000)  # not even one fit's worth: still one job
+    assert affordable_jobs(2, texts) == 1
+    meminfo(tmp_path, monkeypatch, 2_000_000)
+    assert affordable_jobs(2, texts) == 2
+    assert affordable_jobs(32, texts) == 14  # 2 GB hold 14 fits of 140 MB
+
+
+def test_jobs_are_not_capped_where_the_system_does_not_say(tmp_path, monkeypatch):
+    meminfo(tmp_path, monkeypatch, None)
+    assert affordable_jobs(2, ["x" * 10**6]) == 2
+    monkeypatch.setattr(evaluation, "MEMINFO", tmp_path / "absent")
+    assert affordable_jobs(2, ["x" * 10**6]) == 2

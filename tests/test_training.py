@@ -3,7 +3,6 @@ import json
 import pytest
 import sklearn
 
-from winnow import training
 from winnow.errors import DataError
 from winnow.fastscore import TABLES_FILE
 from winnow.registry import (
@@ -16,7 +15,7 @@ from winnow.registry import (
     sha256_of,
 )
 from winnow.report import REPORT_FILE
-from winnow.training import affordable_jobs, train
+from winnow.training import train
 
 
 def test_training_writes_a_complete_version_and_promotes_it(
@@ -85,30 +84,3 @@ def test_two_jobs_train_the_same_model_as_one(tmp_path, tiny_config):
     two = train(tiny_config, tmp_path / "two", jobs=2)
     assert one.metrics == two.metrics
     assert one.metadata["threshold"] == two.metadata["threshold"]
-
-
-def meminfo(tmp_path, monkeypatch, kib: int | None) -> None:
-    path = tmp_path / "meminfo"
-    lines = ["MemTotal:       24000000 kB"]
-    if kib is not None:
-        lines.append(f"MemAvailable:   {kib} kB")
-    path.write_text("\n".join(lines) + "\n")
-    monkeypatch.setattr(training, "MEMINFO", path)
-
-
-def test_fewer_jobs_run_where_memory_holds_fewer_fits(tmp_path, monkeypatch):
-    texts = ["x" * 1000] * 1000  # a million characters: about 140 MB for one fit
-    meminfo(tmp_path, monkeypatch, 200_000)  # 200 MB available: one fit at a time
-    assert affordable_jobs(2, texts) == 1
-    meminfo(tmp_path, monkeypatch, 20_000)  # not even one fit's worth: still one job
-    assert affordable_jobs(2, texts) == 1
-    meminfo(tmp_path, monkeypatch, 2_000_000)
-    assert affordable_jobs(2, texts) == 2
-    assert affordable_jobs(32, texts) == 14  # 2 GB hold 14 fits of 140 MB
-
-
-def test_jobs_are_not_capped_where_the_system_does_not_say(tmp_path, monkeypatch):
-    meminfo(tmp_path, monkeypatch, None)
-    assert affordable_jobs(2, ["x" * 10**6]) == 2
-    monkeypatch.setattr(training, "MEMINFO", tmp_path / "absent")
-    assert affordable_jobs(2, ["x" * 10**6]) == 2

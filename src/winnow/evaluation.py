@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,11 @@ from sklearn.pipeline import Pipeline
 
 from winnow.corpus import HAM, SPAM
 from winnow.errors import DataError, TrainingError
+
+# Peak memory of one fit of the bundled recipe per character of its training text:
+# about 126 bytes at 100,000 comments (benchmarks/bench_train.py), rounded up.
+FIT_BYTES_PER_CHAR = 140
+MEMINFO = Path("/proc/meminfo")
 
 
 @dataclass
@@ -82,6 +88,7 @@ def cross_validate(
     x, y = np.asarray(texts, dtype=object), np.asarray(labels)
     w = None if weights is None else np.asarray(weights)
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
+    jobs = affordable_jobs(jobs, texts)
     if final:
         splits.insert(0, (np.arange(len(y)), np.zeros(0, dtype=int)))
     fitted = in_jobs(
@@ -98,6 +105,29 @@ def cross_validate(
         if keep_models:
             result.models.append(model)
     return result, whole
+
+
+def affordable_jobs(jobs: int, texts: Sequence[str]) -> int:
+    """``jobs``, or fewer where the available memory holds fewer fits at once: a
+    million comments take most of this machine's memory for one fit, and a worker
+    that runs out is killed, losing the whole run."""
+    available = available_memory()
+    if available is None or jobs <= 1:
+        return jobs
+    one_fit = FIT_BYTES_PER_CHAR * sum(map(len, texts))
+    return max(1, min(jobs, available // max(one_fit, 1)))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new work (Linux's ``MemAvailable``), or None where
+    the system does not say."""
+    try:
+        for line in MEMINFO.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def in_jobs(tasks: list[Any], jobs: int) -> list[Any]:

@@ -39,10 +39,6 @@ from winnow.registry import (
 from winnow.segment import PageSegmenter
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib")
-# Peak memory of one fit of the bundled recipe per character of its training text:
-# about 126 bytes at 100,000 comments (benchmarks/bench_train.py), rounded up.
-FIT_BYTES_PER_CHAR = 140
-MEMINFO = Path("/proc/meminfo")
 
 
 @dataclass
@@ -140,7 +136,6 @@ def _fit_spam_model(
     texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
     weights = corpus["weight"].to_numpy() if "weight" in corpus else None
     pipeline = build_pipeline(config.model)
-    jobs = affordable_jobs(jobs, texts)
     folds, pipeline = cross_validate(
         pipeline,
         texts,
@@ -157,29 +152,6 @@ def _fit_spam_model(
     metrics = classification_metrics(labels, scores, threshold)
     artifacts = {ARTIFACT_FILE: pipeline, TABLES_FILE: _fast_tables(pipeline, texts)}
     return artifacts, (threshold, discard), metrics, folds
-
-
-def affordable_jobs(jobs: int, texts: list[str]) -> int:
-    """``jobs``, or fewer where the available memory holds fewer fits at once: a
-    million comments take most of this machine's memory for one fit, and a worker
-    that runs out is killed, losing the whole run."""
-    available = available_memory()
-    if available is None or jobs <= 1:
-        return jobs
-    one_fit = FIT_BYTES_PER_CHAR * sum(map(len, texts))
-    return max(1, min(jobs, available // max(one_fit, 1)))
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to new work (Linux's ``MemAvailable``), or None where
-    the system does not say."""
-    try:
-        for line in MEMINFO.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
 
 
 def _quality_report(
