@@ -14,9 +14,9 @@ from winnow.errors import TrainingError
 from winnow.evaluation import (
     affordable_jobs,
     classification_metrics,
-    cross_validate,
     cross_validated_scores,
     leave_one_template_out,
+    out_of_fold,
     recall_at_fpr,
     threshold_for_fpr,
 )
@@ -69,8 +69,9 @@ def test_cross_validated_scores_are_out_of_fold_and_repeatable(tiny_corpus):
 def test_folds_fitted_in_worker_processes_give_the_same_scores_and_models(tiny_corpus):
     texts, labels = tiny_corpus
     pipeline = build_pipeline(ModelConfig(char_min_df=1))
-    serial, whole = cross_validate(pipeline, texts, labels, 3, 1, jobs=1, final=True)
-    parallel, whole_parallel = cross_validate(pipeline, texts, labels, 3, 1, jobs=2, final=True)
+    serial = out_of_fold(pipeline, texts, labels, 3, 1, jobs=1, final=True)
+    parallel = out_of_fold(pipeline, texts, labels, 3, 1, jobs=2, final=True)
+    whole, whole_parallel = serial.final, parallel.final
     assert np.array_equal(serial.scores, parallel.scores)
     assert np.array_equal(serial.fold_of, parallel.fold_of)
     assert sorted(set(serial.fold_of)) == [0, 1, 2] and len(parallel.models) == 3
@@ -97,7 +98,7 @@ def test_a_fold_worker_that_dies_is_a_clear_training_error(tiny_corpus):
     texts, labels = tiny_corpus
     pipeline = Pipeline([("classifier", DiesWhenFitted())])
     with pytest.raises(TrainingError) as caught:
-        cross_validate(pipeline, texts, labels, 3, 0, jobs=2, final=True)
+        out_of_fold(pipeline, texts, labels, 3, 0, jobs=2, final=True)
     assert str(caught.value) == (
         "a worker process fitting a fold died (out of memory?); retry with fewer jobs than 2"
     )

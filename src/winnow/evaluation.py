@@ -48,6 +48,7 @@ class OutOfFold:
     scores: np.ndarray
     fold_of: np.ndarray
     models: list[Pipeline]
+    final: Pipeline | None = None  # fitted on every row, when asked for
 
 
 def out_of_fold(
@@ -59,36 +60,21 @@ def out_of_fold(
     weights: Sequence[float] | None = None,
     keep_models: bool = True,
     jobs: int = 1,
+    final: bool = False,
 ) -> OutOfFold:
     """Stratified k-fold cross-validation that keeps each fold's fitted model.
 
     ``weights`` are per-comment sample weights of the classifier (moderators'
     feedback counts more than a corpus row). ``keep_models=False`` drops each fold
     model once it has scored its fold: callers that only want the scores (the
-    harness, tuning) then hold fewer models. ``jobs`` > 1 fits folds in that many
-    worker processes at once.
+    harness, tuning) then hold fewer models. ``final`` also fits the pipeline on
+    every row (:attr:`OutOfFold.final`). All fits run as one set of ``jobs`` worker
+    processes, the final fit (the largest) first, so that on two cores six fits
+    take the time of about three.
     """
-    return cross_validate(pipeline, texts, labels, folds, seed, weights, keep_models, jobs)[0]
-
-
-def cross_validate(
-    pipeline: Pipeline,
-    texts: Sequence[str],
-    labels: Sequence[int],
-    folds: int,
-    seed: int,
-    weights: Sequence[float] | None = None,
-    keep_models: bool = True,
-    jobs: int = 1,
-    final: bool = False,
-) -> tuple[OutOfFold, Pipeline | None]:
-    """:func:`out_of_fold`, and with ``final`` the pipeline fitted on every row too,
-    all fits run as one set of jobs (the final fit, the largest, first), so that on
-    two cores six fits take the time of about three."""
     x, y = np.asarray(texts, dtype=object), np.asarray(labels)
     w = None if weights is None else np.asarray(weights)
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y))
-    jobs = affordable_jobs(jobs, texts)
     if final:
         splits.insert(0, (np.arange(len(y)), np.zeros(0, dtype=int)))
     fitted = in_jobs(
@@ -96,15 +82,15 @@ def cross_validate(
             delayed(_fit_and_score)(pipeline, x, y, w, train, held, keep_models)
             for train, held in splits
         ],
-        jobs,
+        affordable_jobs(jobs, texts),
     )
-    whole = fitted.pop(0)[0] if final else None
     result = OutOfFold(np.zeros(len(y)), np.zeros(len(y), dtype=int), [])
+    result.final = fitted.pop(0)[0] if final else None
     for fold, ((_, held), (model, scores)) in enumerate(zip(splits[-folds:], fitted, strict=True)):
         result.scores[held], result.fold_of[held] = scores, fold
         if keep_models:
             result.models.append(model)
-    return result, whole
+    return result
 
 
 def affordable_jobs(jobs: int, texts: Sequence[str]) -> int:

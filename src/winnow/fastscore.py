@@ -35,7 +35,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise, repeat
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from winnow.errors import ModelIntegrityError
-from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, WORD_LOCAL_PATTERNS, Words, ranges
+from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, Words, token_stream
 
 log = logging.getLogger(__name__)
 
@@ -222,19 +222,8 @@ class _Compiled:
 
     def _document_tokens(self, docs: Sequence[str], words: Words) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of the documents, one after another, and how many each has."""
-        if self.table.token_pattern in WORD_LOCAL_PATTERNS:
-            return self._tokens_by_word(words)
-        tokens = [self.pattern.findall(doc) for doc in docs]
-        ids = self._token_ids(list(chain.from_iterable(tokens)))
-        return ids, np.fromiter(map(len, tokens), np.int64, len(tokens))
-
-    def _tokens_by_word(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids of each document and how many, from the tokens of its distinct words."""
-        per_word = [self.pattern.findall(word) for word in words.distinct]
-        sizes = np.fromiter(map(len, per_word), np.int64, len(per_word))
-        ids = self._token_ids(list(chain.from_iterable(per_word)))[ranges(sizes, words.ids)]
-        lengths = np.bincount(words.doc_of_each(), sizes[words.ids], len(words.per_doc))
-        return ids, lengths.astype(np.int64)
+        tokens, take, lengths = token_stream(docs, words, self.pattern)
+        return self._token_ids(tokens)[take], lengths
 
     def _token_ids(self, tokens: list[str]) -> np.ndarray:
         return np.fromiter(map(self.table.units.get, tokens, repeat(0)), np.uint64, len(tokens))
@@ -416,8 +405,12 @@ class FastScorer:
 
     def featurize(self, docs: Sequence[str]) -> sparse.csr_matrix:
         """The feature rows of prepared documents."""
+        return _stacked(self._blocks(docs))
+
+    def _blocks(self, docs: Sequence[str]) -> list[Entries]:
+        """Each feature part's block of the documents' rows, as entries."""
         words = Words.of(docs)
-        return _stacked([_entries_of(part, docs, words, weight) for part, weight in self.parts])
+        return [_entries_of(part, docs, words, weight) for part, weight in self.parts]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """``pipeline.predict_proba(texts)[:, 1]``: with the kernels and a linear
@@ -449,9 +442,7 @@ class FastScorer:
         entries of :meth:`features`' rows, in the same order, with no sparse matrix
         built (for the one comment of a service check, scipy's constructors cost more
         than the arithmetic)."""
-        docs = self.prepare(texts)
-        words = Words.of(docs)
-        blocks = [_entries_of(part, docs, words, weight) for part, weight in self.parts]
+        blocks = self._blocks(self.prepare(texts))
         if self.linear is None:
             return self.proba(_stacked(blocks)), _rows_of(blocks)
         coef, intercept, a, b = self.linear

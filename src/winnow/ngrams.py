@@ -61,9 +61,7 @@ class Words:
     def of(cls, docs: Sequence[str]) -> Words:
         split = [doc.split() for doc in docs]
         flat = list(chain.from_iterable(split))
-        index = dict.fromkeys(flat)
-        for i, word in enumerate(index):
-            index[word] = i
+        index = _first_seen(flat)
         ids = np.fromiter(map(index.__getitem__, flat), np.int64, len(flat))
         return cls(list(index), ids, np.fromiter(map(len, split), np.int64, len(split)))
 
@@ -190,26 +188,30 @@ def _word_counts(
 
 
 def _tokens(docs: list[str], words: Words, token_pattern: str) -> _Tokens:
-    """Each document's tokens (``re.findall`` of the pattern), tokenised once per
-    distinct word where the pattern allows it."""
-    pattern = re.compile(token_pattern)
-    if token_pattern not in WORD_LOCAL_PATTERNS:
+    """Each document's tokens as ids from 1, in order of first appearance."""
+    stream, take, lengths = token_stream(docs, words, re.compile(token_pattern))
+    names = _first_seen(stream)
+    ids = np.fromiter(map(names.__getitem__, stream), np.int64, len(stream)) + 1
+    return _Tokens(list(names), ids[take], lengths)
+
+
+def token_stream(
+    docs: Sequence[str], words: Words, pattern: re.Pattern[str]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The documents' tokens (``pattern.findall``) as (tokens, take, lengths): the
+    documents' tokens one after another are ``tokens[take]``, ``lengths`` of them
+    per document. Where the pattern allows, each distinct word is tokenised once
+    (``tokens`` then holds the distinct words' tokens, in order of first appearance)."""
+    if pattern.pattern not in WORD_LOCAL_PATTERNS:
         per_doc = [pattern.findall(doc) for doc in docs]
-        names = _first_seen(chain.from_iterable(per_doc))
-        ids = np.fromiter(
-            (names[t] + 1 for t in chain.from_iterable(per_doc)),
-            np.int64,
-            sum(map(len, per_doc)),
-        )
-        return _Tokens(list(names), ids, np.fromiter(map(len, per_doc), np.int64, len(docs)))
+        tokens = list(chain.from_iterable(per_doc))
+        lengths = np.fromiter(map(len, per_doc), np.int64, len(per_doc))
+        return tokens, np.arange(len(tokens)), lengths
     per_word = [pattern.findall(word) for word in words.distinct]
-    names = _first_seen(chain.from_iterable(per_word))
     sizes = np.fromiter(map(len, per_word), np.int64, len(per_word))
-    word_ids = np.fromiter(
-        (names[t] + 1 for t in chain.from_iterable(per_word)), np.int64, int(sizes.sum())
-    )
     lengths = np.bincount(words.doc_of_each(), sizes[words.ids], len(words.per_doc))
-    return _Tokens(list(names), word_ids[ranges(sizes, words.ids)], lengths.astype(np.int64))
+    tokens = list(chain.from_iterable(per_word))
+    return tokens, ranges(sizes, words.ids), lengths.astype(np.int64)
 
 
 def ranges(sizes: np.ndarray, picks: np.ndarray) -> np.ndarray:
@@ -254,8 +256,7 @@ def _as_counts(matrix: Any, dtype: Any) -> sparse.csr_array:
     """The counts as ``_count_vocab`` leaves them: CSR, indices sorted, 32-bit indices
     where they fit, values of the vectorizer's dtype."""
     matrix = sparse.csr_array(matrix)
-    matrix.sum_duplicates()
-    matrix.sort_indices()
+    matrix.sum_duplicates()  # canonical form: indices sorted too
     index = np.int32 if max(matrix.nnz, matrix.shape[1]) < 2**31 else np.int64
     return sparse.csr_array(
         (matrix.data.astype(dtype), matrix.indices.astype(index), matrix.indptr.astype(index)),

@@ -165,9 +165,10 @@ SMALL_BATCH = 16
 def normalize_texts(texts: Iterable[str]) -> list[str]:
     """:func:`normalize_text` of each text, each quick test run once over the batch
     (or once per text, for a few texts such as a service's single check)."""
+    texts = list(texts)
+    if len(texts) < SMALL_BATCH:
+        return [normalize_text(text) for text in texts]
     cleaned = [_folded(text) for text in texts]
-    if len(cleaned) < SMALL_BATCH:
-        return [_rewrite(_CHAIN, text).strip() for text in cleaned]
     for step in _CHAIN:
         for i in _may_match(step.hint, cleaned):
             cleaned[i] = step.apply(cleaned[i])

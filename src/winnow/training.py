@@ -21,8 +21,8 @@ from winnow.evaluation import (
     OutOfFold,
     check_enough_rows,
     classification_metrics,
-    cross_validate,
     leave_one_template_out,
+    out_of_fold,
     threshold_for_fpr,
 )
 from winnow.fastscore import TABLES_FILE, FastScorer, tables_bytes, verification_texts, verify
@@ -136,7 +136,7 @@ def _fit_spam_model(
     texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
     weights = corpus["weight"].to_numpy() if "weight" in corpus else None
     pipeline = build_pipeline(config.model)
-    folds, pipeline = cross_validate(
+    folds = out_of_fold(
         pipeline,
         texts,
         labels,
@@ -146,6 +146,7 @@ def _fit_spam_model(
         jobs=jobs,
         final=True,
     )
+    pipeline = folds.final
     scores = folds.scores
     threshold = threshold_for_fpr(labels, scores, config.threshold.target_fpr)
     discard = max(threshold, threshold_for_fpr(labels, scores, config.threshold.discard_fpr))
