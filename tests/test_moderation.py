@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from winnow import normalize
 from winnow.moderation import Thresholds, judge, model_thresholds
 
 SPAM = "Google is paying $190 an hour for easy work from home, start now at quick-pay-jobs.com"
@@ -52,3 +53,14 @@ def test_reasons_follow_overridden_thresholds(bundled_model):
 def test_ham_can_go_unexplained(bundled_model):
     answers = judge(bundled_model, [SPAM, HAM], model_thresholds(bundled_model), explain_ham=False)
     assert answers[0].reasons and answers[1].reasons == []
+
+
+def test_a_flagged_comment_is_cleaned_once_for_its_score_and_its_reasons(
+    bundled_model, monkeypatch
+):
+    cleaned = []
+    real = normalize.normalize_text
+    monkeypatch.setattr(normalize, "normalize_text", lambda t: cleaned.append(t) or real(t))
+    answers = judge(bundled_model, [SPAM, HAM], model_thresholds(bundled_model), explain_ham=False)
+    assert cleaned == [SPAM, HAM]
+    assert answers[0].reasons and answers[0].reasons == bundled_model.explain(SPAM, top=5)

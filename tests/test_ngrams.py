@@ -56,6 +56,14 @@ def test_counts_are_scikit_learns(normalised, options):
     assert_same_vectorizers(batch, plain, normalised[:half], normalised[half:])
 
 
+@pytest.mark.parametrize("size", [1, 5, ngrams.FEW_DOCS - 1, ngrams.FEW_DOCS])
+def test_a_few_documents_tokenised_one_by_one_count_the_same(normalised, size):
+    options = {"analyzer": "word", "token_pattern": WORD_TOKEN_PATTERN, "ngram_range": (1, 2)}
+    batch, plain = BatchTfidfVectorizer(lowercase=False, **options), TfidfVectorizer(**options)
+    plain.set_params(lowercase=False)
+    assert_same_vectorizers(batch, plain, normalised[:2000], normalised[2000 : 2000 + size])
+
+
 def test_raw_unicode_with_odd_whitespace_counts_the_same(varied_texts):
     options = {"analyzer": "char_wb", "ngram_range": (1, 4), "lowercase": False}
     batch, plain = BatchTfidfVectorizer(**options), TfidfVectorizer(**options)

@@ -55,6 +55,15 @@ def test_the_key_can_come_from_the_host_header(client, site_key):
     assert answer.text == "true"
 
 
+def test_fields_can_come_in_the_query_string(client, site_key):
+    query = f"api_key={site_key}&blog={SITE}&user_ip=203.0.113.7"
+    answer = client.post(f"/1.1/comment-check?{query}", data={"comment_content": SPAM})
+    body_wins = client.post(
+        f"/1.1/comment-check?{query}&comment_content=hello", data={"comment_content": SPAM}
+    )
+    assert (answer.status_code, answer.text, body_wins.text) == (200, "true", "true")
+
+
 def test_akismet_test_conventions(client, form):
     guaranteed = form(comment_content=HAM, comment_author="akismet-guaranteed-spam")
     admin = form(comment_content=SPAM, user_role="administrator")

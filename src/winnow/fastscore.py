@@ -364,6 +364,23 @@ def compiled_kernels() -> Any:
     return kernels
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Texts already through the steps before the features (the normalisation): a
+    comment scored and then explained is cleaned once, not twice."""
+
+    docs: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def take(self, indices: Sequence[int]) -> Prepared:
+        return Prepared([self.docs[i] for i in indices])
+
+
+Texts = Sequence[str] | Prepared
+
+
 class FastScorer:
     """The fitted pipeline's ``transform`` up to the classifier, and its probabilities.
 
@@ -392,12 +409,14 @@ class FastScorer:
         """A scorer whose tables are compiled now from ``pipeline``."""
         return cls(pipeline, compile_tables(pipeline))
 
-    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def features(self, texts: Texts) -> sparse.csr_matrix:
         """The rows ``pipeline[:-1].transform(texts)`` gives, computed a batch at a time."""
         return self.featurize(self.prepare(texts))
 
-    def prepare(self, texts: Sequence[str]) -> Any:
+    def prepare(self, texts: Texts) -> Any:
         """The steps before the features (normalisation), as the pipeline runs them."""
+        if isinstance(texts, Prepared):
+            return texts.docs
         docs: Any = list(texts)
         for step in self.before:
             docs = step.transform(docs)
@@ -412,7 +431,7 @@ class FastScorer:
         words = Words.of(docs)
         return [_entries_of(part, docs, words, weight) for part, weight in self.parts]
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+    def probabilities(self, texts: Texts) -> np.ndarray:
         """``pipeline.predict_proba(texts)[:, 1]``: with the kernels and a linear
         classifier, straight from the n-gram counts (no feature rows are built; the
         sums run in another order, so results may differ in the last bits)."""
@@ -437,7 +456,7 @@ class FastScorer:
         coef, intercept, a, b = self.linear
         return expit(-(a * (rows @ coef + intercept) + b))
 
-    def explained(self, texts: Sequence[str]) -> tuple[np.ndarray, list[Row]]:
+    def explained(self, texts: Texts) -> tuple[np.ndarray, list[Row]]:
         """:meth:`probabilities` and each text's feature row as (columns, values): the
         entries of :meth:`features`' rows, in the same order, with no sparse matrix
         built (for the one comment of a service check, scipy's constructors cost more

@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 
 from winnow.config import ModelConfig
 from winnow.corpus import LABEL_NAMES, SPAM
-from winnow.fastscore import FastScorer, Row, check_scorer
+from winnow.fastscore import FastScorer, Prepared, Row, Texts, check_scorer
 from winnow.features import build_features
 from winnow.normalize import TextNormalizer
 
@@ -86,7 +86,12 @@ class SpamModel:
             self.scorer = check_scorer(FastScorer.compile(self.pipeline))
         return self.scorer
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def prepare(self, texts: Sequence[str]) -> Prepared:
+        """The texts cleaned as the pipeline cleans them, for :meth:`predict_proba` and
+        :meth:`explained` of the same comments."""
+        return Prepared(self.fast().prepare(texts))
+
+    def predict_proba(self, texts: Texts) -> np.ndarray:
         """Spam probability of each text, between 0 and 1."""
         if len(texts) == 0:
             return np.zeros(0)
@@ -101,7 +106,7 @@ class SpamModel:
         computed once, then scored and explained."""
         return self.fast().features(texts)
 
-    def explained(self, texts: Sequence[str]) -> tuple[np.ndarray, list[Row]]:
+    def explained(self, texts: Texts) -> tuple[np.ndarray, list[Row]]:
         """Spam probabilities and each text's feature row as (columns, values), ready
         for :meth:`reasons_for`: cheaper than :meth:`features` for a few comments."""
         second, rows = self.fast().explained(texts)

@@ -96,18 +96,19 @@ def judge(
 ) -> list[Judgement]:
     """Score comments in one batch and say what to do with each.
 
-    When every comment is explained, feature rows are computed once and give both
-    the probabilities and the reasons. Otherwise the probabilities come straight
-    from the n-gram counts (no feature rows), and rows are built only for the
-    comments to explain. The reasons point the way of the verdict at *these*
+    The texts are cleaned once. When every comment is explained, feature rows are
+    computed once and give both the probabilities and the reasons. Otherwise the
+    probabilities come straight from the n-gram counts (no feature rows), and rows
+    are built only for the comments to explain. The reasons point the way of the verdict at *these*
     thresholds.
     """
     every = explain and explain_ham
-    probabilities, rows = model.explained(texts) if every else (model.predict_proba(texts), [])
+    docs = model.prepare(texts)
+    probabilities, rows = model.explained(docs) if every else (model.predict_proba(docs), [])
     verdicts = [thresholds.verdict(float(p)) for p in probabilities]
     wanted = [i for i, v in enumerate(verdicts) if explain and (explain_ham or v != "ham")]
     if not every and wanted:
-        rows = dict(zip(wanted, model.explained([texts[i] for i in wanted])[1], strict=True))
+        rows = dict(zip(wanted, model.explained(docs.take(wanted))[1], strict=True))
     reasons = {i: model.reasons_for(rows[i], verdicts[i] != "ham", REASONS_SHOWN) for i in wanted}
     return [
         Judgement(float(p), v, model.version, reasons.get(i, []))

@@ -33,6 +33,7 @@ WORD_TOKEN_PATTERN = r"(?u)[$€£₹]?\b\w[\w'.,]*\w\b|[$€£₹]\d+"
 # treat whitespace like the ends of a string: a document's tokens are then its
 # words' tokens, and tokenising each distinct word of a batch once is enough.
 WORD_LOCAL_PATTERNS = frozenset({WORD_TOKEN_PATTERN, r"(?u)\b\w\w+\b"})
+FEW_DOCS = 16  # below this many documents, tokenising each beats sharing distinct words
 KEY_BITS = 63  # packed keys stay below 2**63: no overflow, no sign trouble
 # Options under which a vectorizer's analyzer is exactly what this module reproduces.
 PLAIN_ANALYZER = {
@@ -200,9 +201,10 @@ def token_stream(
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The documents' tokens (``pattern.findall``) as (tokens, take, lengths): the
     documents' tokens one after another are ``tokens[take]``, ``lengths`` of them
-    per document. Where the pattern allows, each distinct word is tokenised once
-    (``tokens`` then holds the distinct words' tokens, in order of first appearance)."""
-    if pattern.pattern not in WORD_LOCAL_PATTERNS:
+    per document. Where the pattern allows and the batch is not tiny, each distinct
+    word is tokenised once (``tokens`` then holds the distinct words' tokens, in
+    order of first appearance); for a few documents, one scan each costs less."""
+    if pattern.pattern not in WORD_LOCAL_PATTERNS or len(docs) < FEW_DOCS:
         per_doc = [pattern.findall(doc) for doc in docs]
         tokens = list(chain.from_iterable(per_doc))
         lengths = np.fromiter(map(len, per_doc), np.int64, len(per_doc))

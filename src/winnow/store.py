@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -256,7 +256,9 @@ class Store:
 
 
 def _check_row(record: CheckRecord) -> list[Any]:
-    row = asdict(record)
+    """The record's column values (read field by field: ``asdict`` deep-copies, and the
+    log writer's thread competes with the requests for the interpreter)."""
+    row = {name: getattr(record, name) for name in CHECK_COLUMNS}
     row["is_test"] = int(record.is_test)
     row["fields"] = json.dumps(record.fields, ensure_ascii=False) if record.fields else None
     return [storable(row[name]) for name in CHECK_COLUMNS]
