@@ -51,3 +51,11 @@ def test_adding_a_spam_link_raises_the_score(bundled_model):
     with_pitch = base + " I make $300 a day from home, visit homecash24.com"
     low, high = bundled_model.predict_proba([base, with_pitch])
     assert high > low + 0.3
+
+
+def test_a_bare_domain_looks_more_like_spam_than_a_page_address(bundled_model):
+    base = "Good explainer on the rail strike, there is more at "
+    bare, page = bundled_model.predict_proba(
+        [base + "railnews-daily.com", base + "https://www.railnews-daily.com/2026/11/strike-talks"]
+    )
+    assert bare > page + 0.2

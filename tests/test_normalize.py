@@ -56,6 +56,20 @@ def test_normalize_text_marks_links_money_rates_phones_and_emails():
     assert "cashwork com zzurl" in text
 
 
+@pytest.mark.parametrize(
+    ("link", "words"),
+    [
+        ("cashwork24.com", "cashwork24 com zzurl"),
+        ("www.cash-work.net/", "cash work net zzurl"),
+        ("https://cashwork.com", "cashwork com zzhttp zzurl"),
+        ("cashwork.com/join?ref=7", "cashwork com zzpath zzurl"),
+        ("https://www.who.int/news-room/fact-sheets", "who int zzpath zzhttp zzurl"),
+    ],
+)
+def test_links_say_whether_they_point_to_a_page_and_carry_their_scheme(link, words):
+    assert normalize_text(f"see {link} now") == f"see {words} now"
+
+
 def test_text_normalizer_is_a_stateless_estimator():
     normalizer = TextNormalizer()
     assert normalizer.fit(["a"]) is normalizer

@@ -34,7 +34,7 @@ HAM = (
     "I read the whole article and I think the minister is wrong about the rail budget, "
     "the north has waited long enough."
 )
-SPAM = "Google is paying $185 an hour from home, look it up"
+SPAM = "Google pays people $185 an hour to work from home, look it up"
 BLATANT = (
     "Google pays $99 per hour! I just got paid $9800 this month working from home. "
     "Start today, it is easy: copy this site >>>> www.paycash-online.com"

@@ -158,6 +158,8 @@ class SpamModel:
 
 MARKER_NAMES = {
     "zzurl": "<link>",
+    "zzpath": "<link to a page>",
+    "zzhttp": "<full web address>",
     "zzemail": "<e-mail>",
     "zzphone": "<phone number>",
     "zzmoney": "<money amount>",
