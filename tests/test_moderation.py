@@ -59,8 +59,13 @@ def test_a_flagged_comment_is_cleaned_once_for_its_score_and_its_reasons(
     bundled_model, monkeypatch
 ):
     cleaned = []
-    real = normalize.normalize_text
-    monkeypatch.setattr(normalize, "normalize_text", lambda t: cleaned.append(t) or real(t))
+    real = normalize.TextNormalizer.transform
+
+    def counted(self, texts):
+        cleaned.append(list(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(normalize.TextNormalizer, "transform", counted)
     answers = judge(bundled_model, [SPAM, HAM], model_thresholds(bundled_model), explain_ham=False)
-    assert cleaned == [SPAM, HAM]
+    assert cleaned == [[SPAM, HAM]]
     assert answers[0].reasons and answers[0].reasons == bundled_model.explain(SPAM, top=5)

@@ -64,6 +64,7 @@ def test_normalize_text_marks_links_money_rates_phones_and_emails():
         ("https://cashwork.com", "cashwork com zzhttp zzurl"),
         ("cashwork.com/join?ref=7", "cashwork com zzpath zzurl"),
         ("https://www.who.int/news-room/fact-sheets", "who int zzpath zzhttp zzurl"),
+        ("https://ru.example.org/статья", "ru example org zzpath zzhttp zzurl"),
     ],
 )
 def test_links_say_whether_they_point_to_a_page_and_carry_their_scheme(link, words):

@@ -8,10 +8,30 @@ import pytest
 from conftest import run_winnow, score_to_frame
 from winnow import sinks
 from winnow.errors import DataError
-from winnow.scoring import ScoreOptions, score_frame, score_inputs
+from winnow.normalize import TextNormalizer
+from winnow.scoring import ScoreOptions, score_frame, score_inputs, score_texts
 
 HAM = "The council should fix the potholes on Main Street before the winter."
 SPAM = "Google is paying $95 an hour from home, open cashnow247.com and start today"
+
+
+def test_explained_scores_clean_each_text_once_and_give_the_models_reasons(
+    bundled_model, monkeypatch
+):
+    texts = [HAM, SPAM, "Visit my channel http://tube.example.com/c/me for more!!"]
+    expected = [[r["ngram"] for r in bundled_model.explain(t, top=3)] for t in texts]
+    cleaned = []
+    real = TextNormalizer.transform
+
+    def counted(self, batch):
+        cleaned.append(list(batch))
+        return real(self, batch)
+
+    monkeypatch.setattr(TextNormalizer, "transform", counted)
+    probabilities, reasons = score_texts(bundled_model, texts, explain=True)
+    assert cleaned == [texts]
+    assert reasons == expected
+    assert probabilities.tolist() == bundled_model.predict_proba(texts).round(6).tolist()
 
 
 def test_score_frame_adds_scores_and_the_model_version(bundled_model):

@@ -34,6 +34,7 @@ HAM = (
     "I read the whole article and I think the minister is wrong about the rail budget, "
     "the north has waited long enough."
 )
+# Spam, but below the discard threshold (BLATANT is above it).
 SPAM = "Google pays people $185 an hour to work from home, look it up"
 BLATANT = (
     "Google pays $99 per hour! I just got paid $9800 this month working from home. "

@@ -264,15 +264,19 @@ def score(
 
 
 def _score_one(model: Any, text: str, explain: bool) -> dict[str, Any]:
-    probability = float(model.predict_proba([text])[0])
+    """One text scored as a file's row is (same rounding, label and reasons)."""
+    from winnow.model import label_for
+    from winnow.scoring import score_texts
+
+    [probability], reasons = score_texts(model, [text], explain)
     answer = {
         "text": text,
-        "spam_probability": round(probability, 6),
-        "label": model.predict([text])[0],
+        "spam_probability": float(probability),
+        "label": label_for(probability, model.threshold),
         "model_version": model.version,
     }
-    if explain:
-        answer["reasons"] = [r["ngram"] for r in model.explain(text, top=3)]
+    if reasons is not None:
+        answer["reasons"] = reasons[0]
     return answer
 
 

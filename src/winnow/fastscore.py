@@ -364,10 +364,11 @@ def compiled_kernels() -> Any:
     return kernels
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
     """Texts already through the steps before the features (the normalisation): a
-    comment scored and then explained is cleaned once, not twice."""
+    comment scored and then explained is cleaned once, not twice. ``docs`` is what
+    :meth:`FastScorer.prepare` returns (a list or an object array), read by position."""
 
     docs: Sequence[str]
 
@@ -375,6 +376,7 @@ class Prepared:
         return len(self.docs)
 
     def take(self, indices: Sequence[int]) -> Prepared:
+        """The texts at these positions, still prepared."""
         return Prepared([self.docs[i] for i in indices])
 
 
@@ -640,8 +642,10 @@ PROBE_TEXTS = (
 
 
 def check_scorer(scorer: FastScorer) -> FastScorer:
-    """The scorer, once :func:`verify` passes on :data:`PROBE_TEXTS`."""
+    """The scorer, once :func:`verify` passes on :data:`PROBE_TEXTS`, alone and repeated
+    into a batch: a few texts and a batch take different routes (see ``SMALL_BATCH``)."""
     verify(scorer, PROBE_TEXTS)
+    verify(scorer, PROBE_TEXTS * (SMALL_BATCH // len(PROBE_TEXTS) + 1))
     return scorer
 
 

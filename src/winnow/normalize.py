@@ -42,7 +42,7 @@ _RATE = re.compile(
 )
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?")
-_LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 _CYRILLIC = re.compile(r"[а-яёіјѕԁһ]")
 _SEPARATOR = "\n\x00\n"  # between the texts of a batch scanned at once
