@@ -130,9 +130,15 @@ class SpamModel:
 
     def explain(self, text: str, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of ``text`` that pushed its score most towards its verdict."""
-        row = self.features([text])
-        spam = label_for(self.proba_of(row)[0], self.threshold) == "spam"
-        return self.reasons_of(row, spam, top)
+        return self.explain_each([text], top)[0]
+
+    def explain_each(self, texts: Texts, top: int = 5) -> list[list[dict[str, Any]]]:
+        """:meth:`explain` of every text, from feature rows built once for the batch."""
+        probabilities, rows = self.explained(texts)
+        return [
+            self.reasons_for(row, label_for(p, self.threshold) == "spam", top)
+            for row, p in zip(rows, probabilities, strict=True)
+        ]
 
     def reasons_of(self, row: csr_matrix, spam: bool, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of one feature row that pushed most towards spam (or towards ham)."""

@@ -99,8 +99,8 @@ def judge(
     The texts are cleaned once. When every comment is explained, feature rows are
     computed once and give both the probabilities and the reasons. Otherwise the
     probabilities come straight from the n-gram counts (no feature rows), and rows
-    are built only for the comments to explain. The reasons point the way of the verdict at *these*
-    thresholds.
+    are built only for the comments to explain. The reasons point the way of the
+    verdict at *these* thresholds.
     """
     every = explain and explain_ham
     docs = model.prepare(texts)

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from winnow.errors import DataError, WinnowError
-from winnow.fastscore import Prepared
 from winnow.model import SpamModel, label_for
 from winnow.sinks import EXTENSIONS, TableWriter, is_directory_output, output_format
 from winnow.sources import Chunk, Reject, expand_inputs, read_chunks
@@ -56,17 +55,9 @@ def score_texts(
     The texts are cleaned once for both."""
     docs = model.prepare(texts)
     probabilities = np.round(model.predict_proba(docs), 6)
-    return probabilities, (top_reasons(model, docs, probabilities) if explain else None)
-
-
-def top_reasons(model: SpamModel, docs: Prepared, probabilities: np.ndarray) -> list[list[str]]:
-    """The three n-grams that pushed each comment most towards its label, from feature
-    rows built once for the whole batch."""
-    _, rows = model.explained(docs)
-    return [
-        [r["ngram"] for r in model.reasons_for(row, label_for(p, model.threshold) == "spam", 3)]
-        for row, p in zip(rows, probabilities, strict=True)
-    ]
+    if not explain:
+        return probabilities, None
+    return probabilities, [[r["ngram"] for r in rs] for rs in model.explain_each(docs, top=3)]
 
 
 def with_scores(
