@@ -1,12 +1,14 @@
 """Batch n-gram counting gives scikit-learn's vectorizers exactly: same vocabulary,
 same matrices, same trained model."""
 
+import sys
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from conftest import TINY_HAM, TINY_SPAM
-from winnow import ngrams
+from winnow import kernels, ngrams
 from winnow.config import ModelConfig
 from winnow.features import WORD_TOKEN_PATTERN, BatchTfidfVectorizer, with_plain_vectorizers
 from winnow.model import build_pipeline, coefficients
@@ -68,6 +70,23 @@ def test_raw_unicode_with_odd_whitespace_counts_the_same(varied_texts):
     options = {"analyzer": "char_wb", "ngram_range": (1, 4), "lowercase": False}
     batch, plain = BatchTfidfVectorizer(**options), TfidfVectorizer(**options)
     assert_same_vectorizers(batch, plain, varied_texts[::2], varied_texts[1::2])
+
+
+def test_the_compiled_word_split_is_str_split(varied_texts, monkeypatch):
+    assert len(varied_texts) >= ngrams.FEW_DOCS
+    compiled = ngrams.Words.of(varied_texts)
+    monkeypatch.setattr(ngrams, "compiled_kernels", lambda: None)
+    plain = ngrams.Words.of(varied_texts)
+    assert compiled.distinct == plain.distinct
+    assert np.array_equal(compiled.ids, plain.ids)
+    assert np.array_equal(compiled.per_doc, plain.per_doc)
+
+
+def test_the_kernels_know_every_whitespace_code_point():
+    every = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    classes = kernels.char_classes()
+    assert np.flatnonzero(classes & kernels.WS).tolist() == every
+    assert every[-1] == kernels.LAST_SPACE
 
 
 @pytest.mark.parametrize("word", ["a", "ab", "abc", "abcd", "abcdefgh", "😀x"])

@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 
+from winnow import kernels, normalize
 from winnow.normalize import (
     TextNormalizer,
     deobfuscate,
@@ -77,3 +80,58 @@ def test_text_normalizer_is_a_stateless_estimator():
     out = clone(normalizer).transform(["Hello  WORLD", None])
     assert isinstance(out, np.ndarray)
     assert out.tolist() == ["hello world", ""]
+
+
+# Pieces of the quick tests' patterns, and what sits around them.
+HINT_PIECES = [
+    *"adhmortuwsyk0123456789$€£₹@./:()-\t\r\f\v\n \xa0\u3000٣é",
+    *("dot", "www.", "://", ".com", "usd", "dollars", "euro", "pounds"),
+    *("hour", "hr", "day", "week", "month", " h", " d"),
+]
+
+
+def folded_corpus(texts: list[str]) -> list[str]:
+    return [normalize._folded(text) for text in texts]
+
+
+def test_the_compiled_scan_flags_every_text_a_quick_test_passes(varied_texts):
+    texts = folded_corpus(varied_texts)
+    flags = kernels.hint_flags(texts)
+    assert [step.name for step in normalize._CHAIN] == list(kernels.HINTS)
+    for bit, step in enumerate(normalize._CHAIN):
+        passing = {i for i, text in enumerate(texts) if step.hint.search(text)}
+        flagged = set(np.flatnonzero(flags >> bit & 1).tolist())
+        assert passing, step.name  # the texts exercise every quick test
+        assert passing <= flagged, step.name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(HINT_PIECES), max_size=30).map("".join), min_size=1))
+def test_hint_pieces_in_any_order_are_flagged_where_a_quick_test_passes(texts):
+    flags = kernels.hint_flags(texts)
+    for bit, step in enumerate(normalize._CHAIN):
+        for text, flag in zip(texts, flags.tolist(), strict=True):
+            assert flag >> bit & 1 or not step.hint.search(text), (step.name, text)
+
+
+# The shortest texts each quick test passes, at the edges of what the scan looks at.
+HINT_EDGES = [
+    *("dot", "a x y b", "a1", "1a", "ab1", "x@", "a://", "www.", ".co", "$1", "£ 1", "1usd"),
+    *("1 euro", "2 pounds", "3 dollars", "/", " hr", "\u3000hour", " day", " week", " month"),
+    *("x123456789x", "1 2 3 4 5", "(555)-0123", "a\tb", "a  b", "a \rb", "\x0bb", "\x0c"),
+]
+
+
+def test_the_shortest_texts_a_quick_test_passes_are_flagged():
+    flags = kernels.hint_flags(HINT_EDGES).tolist()
+    for bit, step in enumerate(normalize._CHAIN):
+        for text, flag in zip(HINT_EDGES, flags, strict=True):
+            assert flag >> bit & 1 or not step.hint.search(text), (step.name, text)
+    assert all(flags)
+
+
+def test_batches_are_cleaned_the_same_with_or_without_the_compiled_scan(varied_texts, monkeypatch):
+    compiled = normalize.normalize_texts(varied_texts)
+    monkeypatch.setattr(normalize, "compiled_kernels", lambda: None)
+    assert normalize.normalize_texts(varied_texts) == compiled
+    assert compiled == [normalize_text(text) for text in varied_texts]

@@ -27,11 +27,8 @@ pickle); a model saved without them compiles them when loaded.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import io
 import json
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,10 +42,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from winnow.compiled import compiled_kernels
 from winnow.errors import ModelIntegrityError
 from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, Words, token_stream
-
-log = logging.getLogger(__name__)
 
 TABLES_FILE = "fastscore.npz"
 TABLES_FORMAT = 1
@@ -347,21 +343,6 @@ def tfidf_weights(vectorizer: TfidfVectorizer, counts: Entries) -> Entries:
     elif vectorizer.norm == "l1":
         values /= np.bincount(counts.rows, np.abs(values), counts.shape[0])[counts.rows]
     return Entries(counts.rows, counts.columns, values, counts.shape)
-
-
-@functools.cache
-def compiled_kernels() -> Any:
-    """:mod:`winnow.kernels` when numba is installed and usable, else None (the NumPy
-    route, same scores). numba refuses to set up its on-disk cache where neither the
-    package folder nor ``NUMBA_CACHE_DIR`` is writable: scoring then goes on in NumPy."""
-    if importlib.util.find_spec("numba") is None:
-        return None
-    try:
-        from winnow import kernels  # imports numba: only when it is there and needed
-    except (ImportError, RuntimeError, OSError) as exc:
-        log.warning("compiled kernels unavailable, scoring with NumPy: %s", exc)
-        return None
-    return kernels
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,18 +1,24 @@
-"""Compiled n-gram counting and scoring for the fast scorer (needs numba).
+"""Compiled loops for the fast scorer and the batch routes (needs numba).
 
-The NumPy route of :mod:`winnow.fastscore` builds every candidate n-gram of a
-batch as an array element, sorts and searches them; here compiled loops walk the
-units once, pack each n-gram into a 64-bit key as they go, look it up in an
-open-addressing hash table, and count it, building no intermediate array. The
-counts are the vectorizer's own (same n-grams, same rules), so the TF-IDF rows
-and the probabilities are the pipeline's.
+* n-gram counting and scoring: the NumPy route of :mod:`winnow.fastscore` builds
+  every candidate n-gram of a batch as an array element, sorts and searches them;
+  here compiled loops walk the units once, pack each n-gram into a 64-bit key as
+  they go, look it up in an open-addressing hash table, and count it, building no
+  intermediate array. The counts are the vectorizer's own (same n-grams, same
+  rules), so the TF-IDF rows and the probabilities are the pipeline's.
+* splitting a batch into words (:func:`split_words`, ``str.split`` of each text,
+  each distinct word found once), which the n-gram counts start from;
+* the normaliser's quick tests (:func:`hint_flags`): one pass over a batch tells
+  which texts each rewrite of :mod:`winnow.normalize` may change.
 
 numba is an optional dependency (``pip install winnow[fast]``); this module
-imports it, so :mod:`winnow.fastscore` imports this module only when
-:func:`winnow.fastscore.compiled_kernels` finds numba installed.
+imports it, so the library imports this module only when
+:func:`winnow.compiled.compiled_kernels` finds numba installed.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from numba import njit
@@ -202,6 +208,248 @@ def _doc_scores(doc_ptr, items, item_ptr, item_columns, idf, coef, sublinear, no
         elif norm == 1 and total > 0:
             norms[d] = total
     return dots, norms
+
+
+# Code points: their classes, and literals found among them.
+LAST_SPACE = 0x3000  # no code point above it is whitespace (a test checks all of them)
+# Classes of code points (bits of char_classes()): whitespace to str.split and to the
+# regex' \s, ASCII digit, ASCII lower-case letter, what a phone number may hold (any
+# non-ASCII code point may be a digit or a space to the regex), [ \t\v\f\r], and the
+# first and second letters of the words the normaliser's quick tests look for.
+WS, DIGIT, LOWER, PHONE_PART, BLANK, WORD_START, WORD_SECOND = 1, 2, 4, 8, 16, 32, 64
+
+
+def _points(word: str) -> tuple[int, ...]:
+    """A literal's code points as a tuple: a constant to numba (a global array is built
+    again at every call of a function that reads it)."""
+    return tuple(map(ord, word))
+
+
+SCHEME = _points("://")
+HINT_WORDS = (
+    "www.",
+    "dot",
+    "usd",
+    "dollars",
+    "euro",
+    "pounds",
+    "hour",
+    "hr",
+    "day",
+    "week",
+    "month",
+)
+WWW, DOT_WORD, USD, DOLLARS, EURO, POUNDS, HOUR, HR, DAY, WEEK, MONTH = map(_points, HINT_WORDS)
+
+
+@functools.cache
+def char_classes() -> np.ndarray:
+    """The class bits of each code point up to :data:`LAST_SPACE`; the last slot holds
+    those of every code point past it."""
+    table = np.zeros(LAST_SPACE + 2, np.uint8)
+    table[[c for c in range(LAST_SPACE + 1) if chr(c).isspace()]] |= WS | PHONE_PART
+    table[ord("0") : ord("9") + 1] |= DIGIT | PHONE_PART
+    table[ord("a") : ord("z") + 1] |= LOWER
+    table[list(map(ord, "().-"))] |= PHONE_PART
+    table[list(map(ord, " \t\v\f\r"))] |= BLANK
+    table[[ord(word[0]) for word in HINT_WORDS]] |= WORD_START
+    table[[ord(word[1]) for word in HINT_WORDS]] |= WORD_SECOND
+    table[128:] |= PHONE_PART
+    return table
+
+
+@jit
+def kind(points, k, end, classes):
+    """The class bits of ``points[k]`` (0 past ``end``)."""
+    if k >= end:
+        return 0
+    if points[k] < len(classes):
+        return classes[points[k]]
+    return classes[-1]
+
+
+@jit
+def at(points, k, end, word):
+    """Whether ``word`` (code points) is written at ``points[k:end]``'s start."""
+    if k + len(word) > end:
+        return False
+    for j in range(len(word)):  # noqa: SIM110 (numba compiles no generator in all())
+        if points[k + j] != word[j]:
+            return False
+    return True
+
+
+# Words: ``str.split`` of a batch, each distinct word once.
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)  # 64-bit FNV-1a, over code points
+FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@jit
+def count_words(points, doc_ends, classes):
+    """How many words ``str.split`` finds in the documents (``doc_ends`` ends each);
+    ``classes`` holds the code points' class bits (:func:`char_classes`)."""
+    n, start = 0, 0
+    for end in doc_ends:
+        inside = False
+        for k in range(start, end):
+            word = not kind(points, k, end, classes) & WS
+            if word and not inside:
+                n += 1
+            inside = word
+        start = end
+    return n
+
+
+@jit
+def same(points, a_start, a_end, b_start, b_end):
+    """Whether ``points[a_start:a_end]`` and ``points[b_start:b_end]`` are equal."""
+    if a_end - a_start != b_end - b_start:
+        return False
+    for k in range(a_end - a_start):  # noqa: SIM110 (numba compiles no generator in all())
+        if points[a_start + k] != points[b_start + k]:
+            return False
+    return True
+
+
+@jit
+def intern(points, start, end, h, table, hashes, bounds, n_distinct):
+    """The id of the word ``points[start:end]`` (hash ``h``): the id it got when first
+    met, or the next one (``n_distinct``) if it is new. ``table`` maps slots to ids."""
+    mask = np.uint64(len(table) - 1)
+    at = slot(h, mask)
+    while table[at] >= 0:
+        w = table[at]
+        if hashes[w] == h and same(points, bounds[w, 0], bounds[w, 1], start, end):
+            return w
+        at = (at + np.uint64(1)) & mask
+    table[at], hashes[n_distinct] = n_distinct, h
+    bounds[n_distinct, 0], bounds[n_distinct, 1] = start, end
+    return n_distinct
+
+
+@jit
+def _split_words(points, doc_ends, classes):
+    """(word ids, words per document, (start, end) of each distinct word in order of
+    first appearance) of the documents' whitespace-separated words."""
+    n_words = count_words(points, doc_ends, classes)
+    size = 16
+    while size < 2 * n_words:  # at most half full
+        size *= 2
+    table = np.full(size, -1, np.int64)
+    hashes, bounds = np.empty(n_words, np.uint64), np.empty((n_words, 2), np.int64)
+    ids, per_doc = np.empty(n_words, np.int64), np.zeros(len(doc_ends), np.int64)
+    n, n_distinct, k = 0, 0, 0
+    for d in range(len(doc_ends)):
+        while k < doc_ends[d]:
+            if kind(points, k, doc_ends[d], classes) & WS:
+                k += 1
+                continue
+            start, h = k, FNV_OFFSET
+            while k < doc_ends[d]:
+                if kind(points, k, doc_ends[d], classes) & WS:
+                    break
+                h = (h ^ np.uint64(points[k])) * FNV_PRIME
+                k += 1
+            ids[n] = intern(points, start, k, h, table, hashes, bounds, n_distinct)
+            n_distinct += ids[n] == n_distinct
+            n += 1
+            per_doc[d] += 1
+    return ids, per_doc, bounds[:n_distinct]
+
+
+def split_words(docs: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``str.split`` of every document, as :class:`winnow.ngrams.Words` holds it: the
+    distinct words in order of first appearance, each word's id, documents one after
+    another, and how many words each document has."""
+    joined = "".join(docs)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+    ends = np.cumsum(np.fromiter(map(len, docs), np.int64, len(docs)))
+    ids, per_doc, bounds = _split_words(points, ends, char_classes())
+    return [joined[a:b] for a, b in bounds.tolist()], ids, per_doc
+
+
+# The normaliser's quick tests (``winnow.normalize``), one bit each in hint_flags.
+HINTS = ("dot", "spaced", "leet", "email", "link", "phone", "money", "rate", "spaces")
+DOT, SPACED, LEET, EMAIL, LINK, PHONE, MONEY, RATE, SPACES = (1 << i for i in range(len(HINTS)))
+PHONE_RUN = 9  # a phone number: at least 9 digits, spaces, brackets, dots or dashes
+
+
+@jit
+def word_hints(points, k, end, before):
+    """The hints a word starting at ``points[k]`` may set off: ``www.`` (a link), ``dot``,
+    a currency's name, a unit of time after whitespace (a rate)."""
+    bits = 0
+    if at(points, k, end, WWW):
+        bits |= LINK
+    if at(points, k, end, DOT_WORD):
+        bits |= DOT
+    if at(points, k, end, USD) or at(points, k, end, DOLLARS):
+        bits |= MONEY
+    if at(points, k, end, EURO) or at(points, k, end, POUNDS):
+        bits |= MONEY
+    if before & WS and time_unit(points, k, end):
+        bits |= RATE
+    return bits
+
+
+@jit
+def time_unit(points, k, end):
+    """Whether a unit of time a rate is paid by starts at ``k`` ("hour", "day"...)."""
+    hours = at(points, k, end, HOUR) or at(points, k, end, HR)
+    days = at(points, k, end, DAY) or at(points, k, end, WEEK) or at(points, k, end, MONTH)
+    return hours or days
+
+
+@jit
+def doc_hints(points, start, end, classes):
+    """The bits of the hints that may match in ``points[start:end]``.
+
+    The tests of a code point are written out in this one loop: numba did not inline
+    a helper called for each code point, and the calls cost ten times the tests.
+    """
+    bits, run, before, here = 0, 0, 0, kind(points, start, end, classes)
+    for k in range(start, end):
+        c, after = points[k], kind(points, k + 1, end, classes)
+        run = run + 1 if here & PHONE_PART else 0
+        if run >= PHONE_RUN:  # digits, spaces, brackets, dots, dashes
+            bits |= PHONE
+        if here & DIGIT and (before | after) & LOWER:  # a digit touching a letter
+            bits |= LEET
+        if here & BLANK and (c != 32 or after & BLANK):  # a blank that is not one space
+            bits |= SPACES
+        if c == 32 and k + 4 < end and points[k + 2] == 32 and points[k + 4] == 32:
+            bits |= SPACED * (not (after & WS or kind(points, k + 3, end, classes) & WS))
+        if c == 64:  # @
+            bits |= EMAIL
+        elif (c == 46 and after & LOWER) or (c == 58 and at(points, k, end, SCHEME)):
+            bits |= LINK  # a dot before a letter, or ://
+        elif c == 36 or c == 163 or c == 8364 or c == 8377:  # $ £ € ₹
+            bits |= MONEY
+        elif c == 47:  # /
+            bits |= RATE
+        elif here & WORD_START and after & WORD_SECOND:
+            bits |= word_hints(points, k, end, before)
+        before, here = here, after
+    return bits
+
+
+@jit
+def _hint_flags(points, doc_ends, classes):
+    """For each document, the bits of the hints that may match in it."""
+    flags = np.zeros(len(doc_ends), np.int64)
+    start = 0
+    for d in range(len(doc_ends)):
+        flags[d] = doc_hints(points, start, doc_ends[d], classes)
+        start = doc_ends[d]
+    return flags
+
+
+def hint_flags(texts: list[str]) -> np.ndarray:
+    """Each text's :data:`HINTS` bits: set for every hint whose pattern matches the
+    text (and perhaps a few more), in one compiled pass over the batch."""
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
+    return _hint_flags(points, ends, char_classes())
 
 
 def hash_table(keys: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from winnow.compiled import compiled_kernels
 
 _ZERO_WIDTH_MARKS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_MARKS))
@@ -29,14 +32,16 @@ _DOT_WORD = re.compile(
 )
 _SPACED_LETTERS = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
 _MIXED_SCRIPT_WORD = re.compile(r"\w*[a-z]\w*[а-яёіјѕԁһ]\w*|\w*[а-яёіјѕԁһ]\w*[a-z]\w*")
-_LEET_WORD = re.compile(r"\b(?=\w*[a-z]\w*[a-z])(?=\w*[0134578])[a-z0-9]{4,}\b")
+_LEET_WORD = re.compile(r"\b(?=[a-z269]*+[0134578])(?=[0-9]*+[a-z][0-9]*+[a-z])[a-z0-9]{4,}\b")
 
 _URL = re.compile(
-    r"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b(?:/\S*)?"
+    r"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]++(?:\.[a-z0-9-]++)*\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b(?:/\S*)?"
 )
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_EMAIL = re.compile(r"\b[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
-_MONEY = re.compile(r"[$€£₹]\s?\d[\d,.]*(?:[km]\b)?|\b\d[\d,.]*\s?(?:usd|dollars|euros?|pounds)\b")
+_MONEY = re.compile(
+    r"[$€£₹\d](?:(?<=[$€£₹])\s?\d[\d,.]*(?:[km]\b)?|(?<!\w\d)(?<=\d)[\d,.]*\s?(?:usd|dollars|euros?|pounds)\b)"
+)
 _RATE = re.compile(
     r"\b(?:per|an|a|every|each)\s+(?:single\s+)?(?:hour|hr|day|week|month)\b|/\s?(?:hr|hour|h|day|week|wk)\b"
 )
@@ -82,6 +87,7 @@ class _Rewrite:
     leading alternatives), which lets the regex engine skip most positions.
     """
 
+    name: str
     hint: re.Pattern[str]
     apply: Callable[[str], str]
 
@@ -110,29 +116,51 @@ def _url_words(url: str) -> str:
     return " ".join(words)
 
 
+_LINK_HINT = re.compile(
+    r"://|www\.|\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b"
+)
+_WORD_TO_END = re.compile(r"\S*\Z")
+
+
+def _mark_links(text: str) -> str:
+    """Each link as its words (:func:`_url_words`) and ``zzurl``.
+
+    Every link holds a match of the link's quick test and no whitespace, so no link
+    starts before the word holding the first match: the link pattern, costly at every
+    position, scans the text from there (cut after whitespace, which its assertions
+    treat like the start of the text).
+    """
+    hint = _LINK_HINT.search(text)
+    if hint is None:
+        return text
+    space = max(text.rfind(" ", 0, hint.start()), 0)
+    start = _WORD_TO_END.search(text, space, hint.start()).start()
+    return text[:start] + _URL.sub(lambda m: f"{_url_words(m.group(0))} zzurl", text[start:])
+
+
 _DEOBFUSCATE = (
-    _Rewrite(re.compile("dot"), lambda t: _DOT_WORD.sub(".", t)),
+    _Rewrite("dot", re.compile("dot"), lambda t: _DOT_WORD.sub(".", t)),
     _Rewrite(
+        "spaced",
         re.compile(r" \S \S "),
         lambda t: _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), t),
     ),
     # a leet word mixes letters and digits, so a letter touches a digit somewhere
-    _Rewrite(re.compile(r"[0-9](?:[a-z]|(?<=[a-z][0-9]))"), lambda t: _LEET_WORD.sub(_unleet, t)),
+    _Rewrite(
+        "leet", re.compile(r"[0-9](?:[a-z]|(?<=[a-z][0-9]))"), lambda t: _LEET_WORD.sub(_unleet, t)
+    ),
 )
 _MARK = (
-    _Rewrite(re.compile("@"), lambda t: _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", t)),
+    _Rewrite("email", re.compile("@"), lambda t: _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", t)),
+    _Rewrite("link", _LINK_HINT, _mark_links),
+    _Rewrite("phone", re.compile(r"\d[\d\s().-]{7,}\d"), lambda t: _PHONE.sub(" zzphone ", t)),
     _Rewrite(
-        re.compile(
-            r"://|www\.|\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b"
-        ),
-        lambda t: _URL.sub(lambda m: f"{_url_words(m.group(0))} zzurl", t),
-    ),
-    _Rewrite(re.compile(r"\d[\d\s().-]{7,}\d"), lambda t: _PHONE.sub(" zzphone ", t)),
-    _Rewrite(
+        "money",
         re.compile(r"[$€£₹\d](?:(?<=[$€£₹])\s?\d|(?<=\d)[\d,.]*\s?(?:usd|dollars|euro|pounds))"),
         lambda t: _MONEY.sub(lambda m: f"{m.group(0)} zzmoney", t),
     ),
     _Rewrite(
+        "rate",
         re.compile(
             r"[/hdwm](?:(?<=/)|(?<=\sh)(?:our|r)\b|(?<=\sd)ay\b|(?<=\sw)eek\b|(?<=\sm)onth\b)"
         ),
@@ -140,7 +168,9 @@ _MARK = (
     ),
 )
 _SQUEEZE = _Rewrite(
-    re.compile(r"[ \t\r\f\v](?:(?<=[\t\r\f\v])|[ \t\r\f\v])"), lambda t: _SPACES.sub(" ", t)
+    "spaces",
+    re.compile(r"[ \t\r\f\v](?:(?<=[\t\r\f\v])|[ \t\r\f\v])"),
+    lambda t: _SPACES.sub(" ", t),
 )
 _CHAIN = (*_DEOBFUSCATE, *_MARK, _SQUEEZE)
 
@@ -183,10 +213,34 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
     if len(texts) < SMALL_BATCH:
         return [normalize_text(text) for text in texts]
     cleaned = [_folded(text) for text in texts]
-    for step in _CHAIN:
-        for i in _may_match(step.hint, cleaned):
-            cleaned[i] = step.apply(cleaned[i])
+    kernels = compiled_kernels()
+    if kernels is None:
+        for step in _CHAIN:
+            for i in _may_match(step.hint, cleaned):
+                cleaned[i] = step.apply(cleaned[i])
+    else:
+        _rewrite_flagged(cleaned, kernels)
     return [text.strip() for text in cleaned]
+
+
+def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
+    """The chain over a batch, in place, each text tested only for the rewrites whose
+    quick test the compiled scan (:func:`winnow.kernels.hint_flags`) finds may pass.
+
+    A text a rewrite changed is scanned again for the rewrites after it. Scanning a
+    batch with nine regular expressions was half the cost of cleaning it.
+    """
+    flags = kernels.hint_flags(cleaned)
+    for step in _CHAIN:
+        bit, changed = kernels.HINTS.index(step.name), []
+        for i in np.flatnonzero(flags >> bit & 1).tolist():
+            text = cleaned[i]
+            if step.hint.search(text):
+                cleaned[i] = step.apply(text)
+                if cleaned[i] != text:
+                    changed.append(i)
+        if changed:
+            flags[changed] = kernels.hint_flags([cleaned[i] for i in changed])
 
 
 def _folded(text: str) -> str:
