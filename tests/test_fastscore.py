@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import winnow
 from conftest import corpus_texts, soup
-from winnow import fastscore, normalize
+from winnow import fastscore, ngrams, normalize
 from winnow.config import ModelConfig
 from winnow.errors import ModelIntegrityError
 from winnow.fastscore import (
@@ -62,7 +62,8 @@ def test_the_compiled_kernels_and_the_numpy_route_agree(bundled_model, texts):
 
 
 def test_without_numba_the_scorer_takes_the_numpy_route(bundled_model, texts, monkeypatch):
-    monkeypatch.setattr(fastscore, "compiled_kernels", lambda: None)
+    for module in (fastscore, ngrams, normalize):
+        monkeypatch.setattr(module, "compiled_kernels", lambda: None)
     scorer = FastScorer(bundled_model.pipeline, bundled_model.fast().tables)
     assert not scorer.fused
     assert all(part.kernels is None for part, _ in scorer.parts)
@@ -79,7 +80,7 @@ def test_numba_that_cannot_be_set_up_means_numpy_not_a_crash(monkeypatch, caplog
         assert fastscore.compiled_kernels() is None
     finally:
         fastscore.compiled_kernels.cache_clear()
-    assert "compiled kernels unavailable, scoring with NumPy" in caplog.text
+    assert "compiled kernels unavailable, using the Python and NumPy routes" in caplog.text
 
 
 @pytest.mark.parametrize("size", [1, 2, SMALL_BATCH - 1, SMALL_BATCH, 500])

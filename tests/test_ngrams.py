@@ -82,6 +82,14 @@ def test_the_compiled_word_split_is_str_split(varied_texts, monkeypatch):
     assert np.array_equal(compiled.per_doc, plain.per_doc)
 
 
+@pytest.mark.parametrize("docs", [[], [""] * 20, [" \t "] * 20, ["a"] * 20])
+def test_the_compiled_word_split_takes_empty_batches_and_texts(docs):
+    distinct, ids, per_doc = kernels.split_words(docs)
+    assert distinct == sorted({w for d in docs for w in d.split()})
+    assert ids.tolist() == [0] * sum(len(d.split()) for d in docs)
+    assert per_doc.tolist() == [len(d.split()) for d in docs]
+
+
 def test_the_kernels_know_every_whitespace_code_point():
     every = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     classes = kernels.char_classes()

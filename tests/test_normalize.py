@@ -84,7 +84,7 @@ def test_text_normalizer_is_a_stateless_estimator():
 
 # Pieces of the quick tests' patterns, and what sits around them.
 HINT_PIECES = [
-    *"adhmortuwsyk0123456789$€£₹@./:()-\t\r\f\v\n \xa0\u3000٣é",
+    *"adhmortuwsyk0123456789$€£₹@./:()-\t\r\f\v\n \xa0\u3000٣é\x1c\x85\u3001😀\ud800",
     *("dot", "www.", "://", ".com", "usd", "dollars", "euro", "pounds"),
     *("hour", "hr", "day", "week", "month", " h", " d"),
 ]
@@ -135,3 +135,22 @@ def test_batches_are_cleaned_the_same_with_or_without_the_compiled_scan(varied_t
     monkeypatch.setattr(normalize, "compiled_kernels", lambda: None)
     assert normalize.normalize_texts(varied_texts) == compiled
     assert compiled == [normalize_text(text) for text in varied_texts]
+
+
+def test_empty_batches_and_empty_texts_are_scanned():
+    assert kernels.hint_flags([]).tolist() == []
+    assert kernels.hint_flags([""] * 20).tolist() == [0] * 20
+    assert normalize.normalize_texts([""] * 20) == [""] * 20
+
+
+@pytest.mark.parametrize("before", [" ", "\t", "\n", "\u3000", "(", ""])
+def test_links_are_found_whatever_comes_before_their_word(before):
+    text = f"see{before}cash.example.com/x and www.other.net"
+    expected = unguarded_links(text)
+    assert normalize._mark_links(text) == expected
+    assert "zzurl" in expected
+
+
+def unguarded_links(text: str) -> str:
+    """The link rewrite over the whole text, without the cut at the first hint."""
+    return normalize._URL.sub(lambda m: f"{normalize._url_words(m.group(0))} zzurl", text)

@@ -16,14 +16,15 @@ log = logging.getLogger(__name__)
 
 @functools.cache
 def compiled_kernels() -> Any:
-    """:mod:`winnow.kernels` when numba is installed and usable, else None (the NumPy
-    route, same scores). numba refuses to set up its on-disk cache where neither the
-    package folder nor ``NUMBA_CACHE_DIR`` is writable: scoring then goes on in NumPy."""
+    """:mod:`winnow.kernels` when numba is installed and usable, else None (the pure
+    Python and NumPy routes, same results). numba refuses to set up its on-disk cache
+    where neither the package folder nor ``NUMBA_CACHE_DIR`` is writable: scoring then
+    goes on without it."""
     if importlib.util.find_spec("numba") is None:
         return None
     try:
         from winnow import kernels  # imports numba: only when it is there and needed
     except (ImportError, RuntimeError, OSError) as exc:
-        log.warning("compiled kernels unavailable, scoring with NumPy: %s", exc)
+        log.warning("compiled kernels unavailable, using the Python and NumPy routes: %s", exc)
         return None
     return kernels

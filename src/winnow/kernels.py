@@ -220,8 +220,7 @@ WS, DIGIT, LOWER, PHONE_PART, BLANK, WORD_START, WORD_SECOND = 1, 2, 4, 8, 16, 3
 
 
 def _points(word: str) -> tuple[int, ...]:
-    """A literal's code points as a tuple: a constant to numba (a global array is built
-    again at every call of a function that reads it)."""
+    """A literal's code points as a tuple, a compile-time constant to numba."""
     return tuple(map(ord, word))
 
 
@@ -269,7 +268,7 @@ def kind(points, k, end, classes):
 
 
 @jit
-def at(points, k, end, word):
+def written_at(points, k, end, word):
     """Whether ``word`` (code points) is written at ``points[k:end]``'s start."""
     if k + len(word) > end:
         return False
@@ -292,7 +291,7 @@ def count_words(points, doc_ends, classes):
     for end in doc_ends:
         inside = False
         for k in range(start, end):
-            word = not kind(points, k, end, classes) & WS
+            word = (kind(points, k, end, classes) & WS) == 0
             if word and not inside:
                 n += 1
             inside = word
@@ -361,11 +360,16 @@ def split_words(docs: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``str.split`` of every document, as :class:`winnow.ngrams.Words` holds it: the
     distinct words in order of first appearance, each word's id, documents one after
     another, and how many words each document has."""
-    joined = "".join(docs)
-    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
-    ends = np.cumsum(np.fromiter(map(len, docs), np.int64, len(docs)))
+    joined, points, ends = batch_points(docs)
     ids, per_doc, bounds = _split_words(points, ends, char_classes())
     return [joined[a:b] for a, b in bounds.tolist()], ids, per_doc
+
+
+def batch_points(texts: list[str]) -> tuple[str, np.ndarray, np.ndarray]:
+    """The texts joined, the code points of the join, and where each text ends in it."""
+    joined = "".join(texts)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+    return joined, points, np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
 
 
 # The normaliser's quick tests (``winnow.normalize``), one bit each in hint_flags.
@@ -379,13 +383,13 @@ def word_hints(points, k, end, before):
     """The hints a word starting at ``points[k]`` may set off: ``www.`` (a link), ``dot``,
     a currency's name, a unit of time after whitespace (a rate)."""
     bits = 0
-    if at(points, k, end, WWW):
+    if written_at(points, k, end, WWW):
         bits |= LINK
-    if at(points, k, end, DOT_WORD):
+    if written_at(points, k, end, DOT_WORD):
         bits |= DOT
-    if at(points, k, end, USD) or at(points, k, end, DOLLARS):
+    if written_at(points, k, end, USD) or written_at(points, k, end, DOLLARS):
         bits |= MONEY
-    if at(points, k, end, EURO) or at(points, k, end, POUNDS):
+    if written_at(points, k, end, EURO) or written_at(points, k, end, POUNDS):
         bits |= MONEY
     if before & WS and time_unit(points, k, end):
         bits |= RATE
@@ -395,9 +399,17 @@ def word_hints(points, k, end, before):
 @jit
 def time_unit(points, k, end):
     """Whether a unit of time a rate is paid by starts at ``k`` ("hour", "day"...)."""
-    hours = at(points, k, end, HOUR) or at(points, k, end, HR)
-    days = at(points, k, end, DAY) or at(points, k, end, WEEK) or at(points, k, end, MONTH)
-    return hours or days
+    hours = written_at(points, k, end, HOUR) or written_at(points, k, end, HR)
+    days = written_at(points, k, end, DAY) or written_at(points, k, end, WEEK)
+    return hours or days or written_at(points, k, end, MONTH)
+
+
+@jit
+def spaced_letters(points, k, end, after, classes):
+    """Whether `` x y `` starts at ``k`` (``after``: the class bits of ``points[k + 1]``)."""
+    if k + 4 >= end or points[k + 2] != 32 or points[k + 4] != 32:
+        return False
+    return (after | kind(points, k + 3, end, classes)) & WS == 0
 
 
 @jit
@@ -417,11 +429,11 @@ def doc_hints(points, start, end, classes):
             bits |= LEET
         if here & BLANK and (c != 32 or after & BLANK):  # a blank that is not one space
             bits |= SPACES
-        if c == 32 and k + 4 < end and points[k + 2] == 32 and points[k + 4] == 32:
-            bits |= SPACED * (not (after & WS or kind(points, k + 3, end, classes) & WS))
+        if c == 32 and spaced_letters(points, k, end, after, classes):  # " x y "
+            bits |= SPACED
         if c == 64:  # @
             bits |= EMAIL
-        elif (c == 46 and after & LOWER) or (c == 58 and at(points, k, end, SCHEME)):
+        elif (c == 46 and after & LOWER) or (c == 58 and written_at(points, k, end, SCHEME)):
             bits |= LINK  # a dot before a letter, or ://
         elif c == 36 or c == 163 or c == 8364 or c == 8377:  # $ £ € ₹
             bits |= MONEY
@@ -447,8 +459,7 @@ def _hint_flags(points, doc_ends, classes):
 def hint_flags(texts: list[str]) -> np.ndarray:
     """Each text's :data:`HINTS` bits: set for every hint whose pattern matches the
     text (and perhaps a few more), in one compiled pass over the batch."""
-    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
+    _, points, ends = batch_points(texts)
     return _hint_flags(points, ends, char_classes())
 
 
@@ -463,11 +474,10 @@ def char_wb_columns(
     bits: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(indptr, columns): the vocabulary columns of each word's ``char_wb`` n-grams."""
-    points = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), np.uint32)
-    lengths = np.fromiter(map(len, words), np.int64, len(words))
-    ends = np.cumsum(lengths)
+    _, points, ends = batch_points(words)
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
     return char_wb(
-        points, ends - lengths, ends, char_ids, np.uint64(space_id), ngram[0], ngram[1], bits,
+        points, starts, ends, char_ids, np.uint64(space_id), ngram[0], ngram[1], bits,
         table[0], table[1],
     )  # fmt: skip
 

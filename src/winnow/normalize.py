@@ -119,7 +119,7 @@ def _url_words(url: str) -> str:
 _LINK_HINT = re.compile(
     r"://|www\.|\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b"
 )
-_WORD_TO_END = re.compile(r"\S*\Z")
+_THROUGH_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 
 
 def _mark_links(text: str) -> str:
@@ -133,8 +133,8 @@ def _mark_links(text: str) -> str:
     hint = _LINK_HINT.search(text)
     if hint is None:
         return text
-    space = max(text.rfind(" ", 0, hint.start()), 0)
-    start = _WORD_TO_END.search(text, space, hint.start()).start()
+    before = _THROUGH_LAST_SPACE.match(text, 0, hint.start())
+    start = before.end() if before else 0
     return text[:start] + _URL.sub(lambda m: f"{_url_words(m.group(0))} zzurl", text[start:])
 
 
