@@ -83,6 +83,14 @@ def test_numba_that_cannot_be_set_up_means_numpy_not_a_crash(monkeypatch, caplog
     assert "compiled kernels unavailable, using the Python and NumPy routes" in caplog.text
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t\n", "x"])
+def test_batches_without_words_score_as_the_pipeline_does(bundled_model, blank):
+    texts = [blank] * (SMALL_BATCH + 1)
+    plain = with_plain_vectorizers(bundled_model.pipeline).predict_proba(texts)[:, 1]
+    assert np.max(np.abs(bundled_model.predict_proba(texts) - plain)) <= 1e-9
+    assert_same_rows(bundled_model.features(texts), bundled_model.pipeline[:-1].transform(texts))
+
+
 @pytest.mark.parametrize("size", [1, 2, SMALL_BATCH - 1, SMALL_BATCH, 500])
 def test_any_batch_size_gives_the_same_rows(bundled_model, texts, size):
     whole = bundled_model.features(texts)

@@ -475,7 +475,7 @@ def char_wb_columns(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(indptr, columns): the vocabulary columns of each word's ``char_wb`` n-grams."""
     _, points, ends = batch_points(words)
-    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    starts = np.concatenate([[0], ends])[:-1].astype(np.int64)
     return char_wb(
         points, starts, ends, char_ids, np.uint64(space_id), ngram[0], ngram[1], bits,
         table[0], table[1],
