@@ -36,6 +36,16 @@ def slot(key, mask):
 
 
 @jit
+def table_size(n):
+    """Slots for a table of ``n`` keys: the smallest power of two (at least 16) above
+    ``2 * n``, so the table is never more than half full and probes stay short."""
+    size = 16
+    while size <= 2 * n:
+        size *= 2
+    return size
+
+
+@jit
 def build(keys, columns, size):
     """The table: ``size`` slots (a power of two) of keys and their columns."""
     slots = np.zeros(size, np.uint64)
@@ -331,10 +341,7 @@ def _split_words(points, doc_ends, classes):
     """(word ids, words per document, (start, end) of each distinct word in order of
     first appearance) of the documents' whitespace-separated words."""
     n_words = count_words(points, doc_ends, classes)
-    size = 16
-    while size < 2 * n_words:  # at most half full
-        size *= 2
-    table = np.full(size, -1, np.int64)
+    table = np.full(table_size(n_words), -1, np.int64)
     hashes, bounds = np.empty(n_words, np.uint64), np.empty((n_words, 2), np.int64)
     ids, per_doc = np.empty(n_words, np.int64), np.zeros(len(doc_ends), np.int64)
     n, n_distinct, k = 0, 0, 0
@@ -464,9 +471,8 @@ def hint_flags(texts: list[str]) -> np.ndarray:
 
 
 def hash_table(keys: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An open-addressing table of the packed keys (at most half full)."""
-    size = 1 << max(4, (2 * len(keys)).bit_length())
-    return build(keys.astype(np.uint64), columns.astype(np.int64), size)
+    """An open-addressing table of the packed keys (see :func:`table_size`)."""
+    return build(keys.astype(np.uint64), columns.astype(np.int64), table_size(len(keys)))
 
 
 def char_wb_columns(
