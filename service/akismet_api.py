@@ -18,10 +18,10 @@ from winnow import akismet
 from winnow.akismet import AkismetRequestError
 from winnow.errors import ModelError, RateLimited, StoreError
 from winnow.keys import site_matches
-from winnow.moderation import Judgement, Moderator, runs_inline
+from winnow.moderation import CheckRequest, Judgement, Moderator
 from winnow.ratelimit import retry_after
 from winnow.store import KeyRecord, utc_now
-from winnow_service.deps import admit_key
+from winnow_service.deps import admit_key, check_one
 from winnow_service.metrics import Metrics
 
 router = APIRouter(tags=["akismet"])
@@ -123,17 +123,15 @@ async def comment_check(request: Request) -> Response:
         record = authorised(request, fields)
     else:
         record = await run_in_threadpool(authorised, request, fields)
-    comment = akismet.comment_of(fields)
-    check = functools.partial(
-        moderator.check,
-        [comment],
+    asked = CheckRequest(
+        akismet.comment_of(fields),
         record,
         API,
         akismet.is_test(fields),
         akismet.test_verdict(fields),
-        False,  # reasons only for flagged comments (X-winnow-reasons)
+        explain_ham=False,  # reasons only for flagged comments (X-winnow-reasons)
     )
-    judgement = (check() if runs_inline([comment]) else await run_in_threadpool(check))[0]
+    judgement = await check_one(request.app.state.checks, moderator, asked)
     metrics: Metrics = request.app.state.metrics
     metrics.count_verdicts(API, [judgement.verdict])
     return text(akismet.TRUE if judgement.is_spam else akismet.FALSE, **_check_headers(judgement))

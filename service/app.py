@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from winnow import __version__
 from winnow.errors import ModelError, RateLimited, StoreError
-from winnow.moderation import Moderator
+from winnow.moderation import Moderator, check_coalescer
 from winnow.ratelimit import RateLimiter, retry_after
 from winnow.registry import LiveModel
 from winnow.settings import Settings
@@ -70,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     moderator = await asyncio.to_thread(_moderator, settings)
     app.state.moderator = moderator
+    app.state.checks = check_coalescer(moderator)
     app.state.metrics.set_model(moderator.live.version)
     watcher = asyncio.create_task(_watch_models(moderator.live, settings.reload_interval, app))
     if moderator.log_writer:

@@ -10,8 +10,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from winnow.batching import Coalescer
 from winnow.errors import RateLimited
-from winnow.moderation import Moderator
+from winnow.moderation import CheckRequest, Judgement, Moderator, runs_inline
 from winnow.settings import Settings
 from winnow.store import KeyRecord
 from winnow_service.metrics import Metrics
@@ -30,6 +31,20 @@ async def get_moderator(request: Request) -> Moderator:
 
 async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
+
+
+async def get_checks(request: Request) -> Coalescer[CheckRequest, Judgement]:
+    return request.app.state.checks
+
+
+async def check_one(
+    checks: Coalescer[CheckRequest, Judgement], moderator: Moderator, asked: CheckRequest
+) -> Judgement:
+    """One comment's judgement: in one batch with the other quick checks of this turn
+    of the event loop, or in a worker thread when the comment is long."""
+    if runs_inline([asked.comment]):
+        return await checks.submit(asked)
+    return (await run_in_threadpool(moderator.check_each, [asked]))[0]
 
 
 def admit_key(request: Request, record: KeyRecord) -> KeyRecord:

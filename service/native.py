@@ -5,11 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
+from winnow.batching import Coalescer
 from winnow.keys import site_matches
-from winnow.moderation import Comment, Judgement, Moderator, runs_inline
+from winnow.moderation import CheckRequest, Comment, Judgement, Moderator, runs_inline
 from winnow.settings import Settings
 from winnow.store import KeyRecord
-from winnow_service.deps import get_metrics, get_moderator, get_settings, site_key
+from winnow_service.deps import (
+    check_one,
+    get_checks,
+    get_metrics,
+    get_moderator,
+    get_settings,
+    site_key,
+)
 from winnow_service.metrics import Metrics
 from winnow_service.responses import FastJSONResponse
 from winnow_service.schemas import (
@@ -51,9 +59,11 @@ async def check(
     key: KeyRecord = Depends(site_key),
     moderator: Moderator = Depends(get_moderator),
     metrics: Metrics = Depends(get_metrics),
+    checks: Coalescer[CheckRequest, Judgement] = Depends(get_checks),
 ) -> Response:
     """Judge one comment."""
-    judgement = (await judged(moderator, _own_site([body], key), key))[0]
+    asked = CheckRequest(_own_site([body], key)[0], key, API)
+    judgement = await check_one(checks, moderator, asked)
     metrics.count_verdicts(API, [judgement.verdict])
     return FastJSONResponse(check_answer(judgement))
 

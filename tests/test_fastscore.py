@@ -122,8 +122,15 @@ def test_normalisation_fast_paths_change_nothing(texts):
     assert [normalize.normalize_texts([t])[0] for t in texts] == expected  # small batches
 
 
+REPEATED = [
+    "free " * (fastscore.TF_TABLE + 5),  # a word counted past the term frequency table
+    "a" * 3 * fastscore.TF_TABLE,  # character n-grams counted past it
+    "cash now " * 40 + "x",
+]
+
+
 def test_explained_rows_are_the_feature_rows(bundled_model, texts):
-    for batch in (texts[:1], texts[1:2], texts[100:105], texts[:700]):
+    for batch in (texts[:1], texts[1:2], texts[100:105], texts[:700], REPEATED, REPEATED[:1]):
         probabilities, rows = bundled_model.explained(batch)
         matrix = bundled_model.features(batch)
         assert len(rows) == matrix.shape[0]

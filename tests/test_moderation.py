@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from winnow import normalize
-from winnow.moderation import Thresholds, judge, model_thresholds
+from winnow.keys import issue_key
+from winnow.moderation import (
+    CheckRequest,
+    Comment,
+    Moderator,
+    Thresholds,
+    check_coalescer,
+    judge,
+    model_thresholds,
+)
+from winnow.registry import LiveModel
+from winnow.store import CheckLogWriter, open_store
 
 SPAM = "Google is paying $190 an hour for easy work from home, start now at quick-pay-jobs.com"
 HAM = "The council's plan for the bypass ignores the flooding on Mill Lane every winter."
@@ -69,3 +82,61 @@ def test_a_flagged_comment_is_cleaned_once_for_its_score_and_its_reasons(
     answers = judge(bundled_model, [SPAM, HAM], model_thresholds(bundled_model), explain_ham=False)
     assert cleaned == [[SPAM, HAM]]
     assert answers[0].reasons and answers[0].reasons == bundled_model.explain(SPAM, top=5)
+
+
+@pytest.fixture
+def moderator(trained_models_dir, tmp_path):
+    live = LiveModel(trained_models_dir)
+    live.refresh()
+    store = open_store(f"sqlite:///{tmp_path / 'winnow.db'}")
+    yield Moderator(live, store, CheckLogWriter(store))
+    store.close()
+
+
+def without_guid(answers):
+    return [(a.verdict, a.model_version, a.reasons) for a in answers]
+
+
+def test_checks_of_several_requests_in_one_batch_are_answered_each_as_alone(moderator):
+    _, lenient = issue_key(moderator.store, "https://a.example.com", spam_threshold=1.0)
+    _, strict = issue_key(moderator.store, "https://b.example.com", spam_threshold=0.0)
+    requests = [
+        CheckRequest(Comment(SPAM), lenient, "akismet", explain_ham=False),
+        CheckRequest(Comment(HAM), strict, "native"),
+        CheckRequest(Comment(HAM), lenient, "akismet", explain_ham=False),
+        CheckRequest(Comment(HAM), None, "native", is_test=True, fixed="spam"),
+        CheckRequest(Comment(SPAM), strict, "native"),
+    ]
+    together = moderator.check_each(requests)
+    alone = [moderator.check_each([r])[0] for r in requests]
+    assert without_guid(together) == without_guid(alone)
+    probabilities = [a.spam_probability for a in alone]
+    assert [a.spam_probability for a in together] == pytest.approx(probabilities, abs=1e-12)
+    assert [a.verdict for a in together] == ["ham", "spam", "ham", "spam", "discard"]
+    assert together[0].reasons == together[2].reasons == []  # ham, unexplained as asked
+    assert together[1].reasons and together[4].reasons
+    assert len({a.guid for a in together + alone}) == 10
+    moderator.log_writer.flush()
+    logged = moderator.store.checks()
+    assert [c["guid"] for c in logged] == [a.guid for a in together + alone]
+    assert [c["api"] for c in logged[:5]] == ["akismet", "native", "akismet", "native", "native"]
+
+
+def test_single_checks_of_one_turn_of_the_loop_are_judged_together(moderator, monkeypatch):
+    batches = []
+    real = moderator.check_each
+
+    def counted(requests):
+        batches.append(len(requests))
+        return real(requests)
+
+    monkeypatch.setattr(moderator, "check_each", counted)
+    requests = [CheckRequest(Comment(text), None, "native") for text in (SPAM, HAM, SPAM)]
+
+    async def main():
+        checks = check_coalescer(moderator)
+        return await asyncio.gather(*(checks.submit(r) for r in requests))
+
+    answers = asyncio.run(main())
+    assert batches == [3]
+    assert [a.verdict for a in answers] == [a.verdict for a in real(requests)]

@@ -104,7 +104,7 @@ def broken(*args, **kwargs):
 
 
 def test_an_unexpected_error_is_a_503_without_a_trace(client, auth, monkeypatch):
-    monkeypatch.setattr(client.app.state.moderator, "check", broken)
+    monkeypatch.setattr(client.app.state.moderator, "check_each", broken)
     answer = client.post("/v1/check", json={"text": HAM}, headers=auth)
     assert (answer.status_code, answer.json()) == (503, {"detail": INTERNAL_ERROR})
     assert "exploded" not in answer.text and __file__ not in answer.text
@@ -113,7 +113,7 @@ def test_an_unexpected_error_is_a_503_without_a_trace(client, auth, monkeypatch)
 def test_an_unexpected_error_tells_akismet_plugins_to_hold_the_comment(
     client, site_key, monkeypatch
 ):
-    monkeypatch.setattr(client.app.state.moderator, "check", broken)
+    monkeypatch.setattr(client.app.state.moderator, "check_each", broken)
     form = {"api_key": site_key, "blog": SITE, "user_ip": "203.0.113.7", "comment_content": HAM}
     answer = client.post("/1.1/comment-check", data=form)
     assert answer.status_code == 503

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -39,6 +41,40 @@ def test_comment_check_ham_and_spam(client, form):
     reasons = json.loads(spam.headers["x-winnow-reasons"])
     assert reasons and all(r["weight"] > 0 for r in reasons)
     assert "x-winnow-reasons" not in ham.headers
+
+
+def test_concurrent_checks_are_judged_together_and_answered_each_as_alone(
+    client, form, auth, monkeypatch
+):
+    moderator = client.app.state.moderator
+    batches = []
+    real = moderator.check_each
+
+    def counted(requests):
+        batches.append(len(requests))
+        return real(requests)
+
+    monkeypatch.setattr(moderator, "check_each", counted)
+    texts = [SPAM, HAM, HAM, SPAM] * 3
+    alone = [client.post("/1.1/comment-check", data=form(comment_content=t)).text for t in texts]
+    verdicts = [client.post("/v1/check", json={"text": t}, headers=auth).json() for t in texts]
+    batches.clear()
+
+    async def together() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            akismet = [http.post("/1.1/comment-check", data=form(comment_content=t)) for t in texts]
+            native = [http.post("/v1/check", json={"text": t}, headers=auth) for t in texts]
+            return await asyncio.gather(*akismet, *native)
+
+    answers = client.portal.call(together)
+    assert alone == ["true", "false", "false", "true"] * 3
+    assert [a.text for a in answers[: len(texts)]] == alone
+    native = [a.json() for a in answers[len(texts) :]]
+    assert [a["verdict"] for a in native] == [v["verdict"] for v in verdicts]
+    assert [a["reasons"] for a in native] == [v["reasons"] for v in verdicts]
+    assert sum(batches) == 2 * len(texts) and max(batches) > 1
+    assert len({a.headers.get("x-akismet-guid") or a.json()["guid"] for a in answers}) == 24
 
 
 def test_discard_above_the_second_threshold(client, form, site_key, store):

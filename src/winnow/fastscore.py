@@ -132,6 +132,7 @@ def _pack(ids: Sequence[int], bits: int) -> int:
     return key
 
 
+TF_TABLE = 1024  # term frequencies kept ready, by count (a table grows for larger counts)
 SMALL_BATCH = 64  # below this many documents, counting every word beats sharing distinct ones
 
 
@@ -163,6 +164,7 @@ class _Compiled:
         self.char_ids = _char_lookup(table.units) if table.analyzer == "char_wb" else None
         self.kernels = compiled_kernels() if jit else None
         self.hashed = self.kernels.hash_table(table.keys, table.columns) if self.kernels else None
+        self.tf: np.ndarray | None = None
 
     def entries(self, docs: Sequence[str], words: Words) -> Entries:
         if self.kernels is not None:
@@ -184,6 +186,35 @@ class _Compiled:
         groups = self._groups(docs, words)
         dots, norms = self.kernels.doc_scores(groups, idf, coef, vectorizer.sublinear_tf, norm)
         return dots / norms
+
+    def rows(
+        self, docs: Sequence[str], words: Words, coef: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each document's TF-IDF row as CSR parts (indptr, columns, values), the same
+        entries as :meth:`entries`, and the row dotted with ``coef``; one kernel call."""
+        vectorizer = self.vectorizer
+        idf = vectorizer.idf_ if vectorizer.use_idf else np.ones(self.n_features)
+        norm = {"l2": 2, "l1": 1, None: 0}[vectorizer.norm]
+        groups = self._groups(docs, words)
+        while True:
+            tf = self._term_frequencies()
+            indptr, columns, values, dots, largest = self.kernels.doc_rows(
+                groups, tf, idf, coef, norm
+            )
+            if largest <= len(tf):
+                return indptr, columns, values, dots
+            self._term_frequencies(largest)
+
+    def _term_frequencies(self, largest: int = TF_TABLE) -> np.ndarray:
+        """Term frequency by count (``tf[count - 1]``) for counts up to at least
+        ``largest``, computed by NumPy as :func:`tfidf_weights` computes them."""
+        if self.tf is None or len(self.tf) < largest:
+            counts = np.arange(1, max(largest, TF_TABLE) + 1, dtype=np.float64)
+            if self.vectorizer.sublinear_tf:
+                np.log(counts, counts)
+                counts += 1.0
+            self.tf = counts
+        return self.tf
 
     def _kernel_counts(self, docs: Sequence[str], words: Words) -> Entries:
         indptr, columns, counts = self.kernels.doc_counts(
@@ -444,13 +475,43 @@ class FastScorer:
         entries of :meth:`features`' rows, in the same order, with no sparse matrix
         built (for the one comment of a service check, scipy's constructors cost more
         than the arithmetic)."""
-        blocks = self._blocks(self.prepare(texts))
+        docs = self.prepare(texts)
+        if self.fused:
+            return self._fused_explained(docs)
+        blocks = self._blocks(docs)
         if self.linear is None:
             return self.proba(_stacked(blocks)), _rows_of(blocks)
         coef, intercept, a, b = self.linear
         rows = _rows_of(blocks)
         decision = np.fromiter((v @ coef[c] for c, v in rows), np.float64, len(rows))
         return expit(-(a * (decision + intercept) + b)), rows
+
+    def _fused_explained(self, docs: Sequence[str]) -> tuple[np.ndarray, list[Row]]:
+        """:meth:`explained` from one kernel call per part, which gives a part's rows
+        and their dot with the classifier's weights together."""
+        coef, intercept, a, b = self.linear
+        words, decision, offset = Words.of(docs), np.full(len(docs), intercept), 0
+        blocks = []
+        for part, weight in self.parts:
+            indptr, columns, values, dots = part.rows(
+                docs, words, coef[offset : offset + part.n_features]
+            )
+            if weight is not None:
+                values, dots = values * weight, dots * weight
+            decision += dots
+            blocks.append((indptr.tolist(), columns + offset, values))
+            offset += part.n_features
+        return expit(-(a * decision + b)), _side_by_side(blocks, len(docs))
+
+
+def _side_by_side(blocks: list[tuple[list[int], np.ndarray, np.ndarray]], n_docs: int) -> list[Row]:
+    """Each document's row from the parts' CSR blocks (indptr, columns, values): its
+    entries of each block after the earlier blocks', as :func:`_stacked` places them."""
+    rows = []
+    for d in range(n_docs):
+        parts = [(c[p[d] : p[d + 1]], v[p[d] : p[d + 1]]) for p, c, v in blocks]
+        rows.append((np.concatenate([c for c, _ in parts]), np.concatenate([v for _, v in parts])))
+    return rows
 
 
 def _entries_of(part: Any, docs: Any, words: Words, weight: float | None) -> Entries:

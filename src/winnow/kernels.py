@@ -220,6 +220,71 @@ def _doc_scores(doc_ptr, items, item_ptr, item_columns, idf, coef, sublinear, no
     return dots, norms
 
 
+@jit
+def _doc_rows(doc_ptr, items, item_ptr, item_columns, tf, idf, coef, norm):
+    """Each document's TF-IDF row and the row dotted with ``coef``: (indptr, columns,
+    values, dots, largest count), columns ascending in each row.
+
+    The columns of a document are sorted and counted in runs instead of in a dense
+    array of every column, so a few documents cost no more than their n-grams.
+    ``tf[count - 1]`` is a count's term frequency (``log(count) + 1`` when sublinear,
+    computed by NumPy so the values are the vectorizer's to the last bit); when a
+    count is past the table, the values are not filled and the largest count says
+    how long a table to call again with.
+    """
+    n_docs = len(doc_ptr) - 1
+    indptr = np.zeros(n_docs + 1, np.int64)
+    size = 0
+    for i in items:
+        size += item_ptr[i + 1] - item_ptr[i]
+    columns = np.empty(size, np.int64)
+    values = np.empty(size)
+    dots = np.zeros(n_docs)
+    hits = np.empty(size, np.int64)
+    filled, largest = 0, 0
+    for d in range(n_docs):
+        n_hits = 0
+        for i in items[doc_ptr[d] : doc_ptr[d + 1]]:
+            for column in item_columns[item_ptr[i] : item_ptr[i + 1]]:
+                hits[n_hits] = column
+                n_hits += 1
+        row = hits[:n_hits]
+        row.sort()
+        first, count = filled, 0
+        for k in range(n_hits):
+            count += 1
+            if k + 1 == n_hits or row[k + 1] != row[k]:
+                columns[filled] = row[k]
+                values[filled] = count
+                largest = max(largest, count)
+                filled += 1
+                count = 0
+        if largest <= len(tf):
+            dots[d] = weigh_row(columns[first:filled], values[first:filled], tf, idf, coef, norm)
+        indptr[d + 1] = filled
+    return indptr, columns[:filled], values[:filled], dots, largest
+
+
+@jit
+def weigh_row(columns, values, tf, idf, coef, norm):
+    """Turn one row's counts into TF-IDF values in place, in TfidfTransformer's order
+    of operations (term frequency, times idf, divided by the norm); returns the row
+    dotted with ``coef``."""
+    total = 0.0
+    for k in range(len(columns)):
+        value = tf[int(values[k]) - 1] * idf[columns[k]]
+        values[k] = value
+        total += value * value if norm == 2 else abs(value)
+    if norm == 2:
+        total = np.sqrt(total)
+    dot = 0.0
+    for k in range(len(columns)):
+        if norm != 0:
+            values[k] /= total
+        dot += values[k] * coef[columns[k]]
+    return dot
+
+
 # Code points: their classes, and literals found among them.
 LAST_SPACE = 0x3000  # no code point above it is whitespace (a test checks all of them)
 # Classes of code points (bits of char_classes()): whitespace to str.split and to the
@@ -509,3 +574,11 @@ def doc_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(dot with ``coef``, norm) of each document's TF-IDF row, from ``groups``."""
     return _doc_scores(*groups, idf, coef, sublinear, norm)
+
+
+def doc_rows(
+    groups: tuple, tf: np.ndarray, idf: np.ndarray, coef: np.ndarray, norm: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(indptr, columns, values, dots, largest count) of each document's TF-IDF row
+    from ``groups`` (see :func:`_doc_rows`)."""
+    return _doc_rows(*groups, tf, idf, coef, norm)

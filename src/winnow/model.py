@@ -87,6 +87,7 @@ class SpamModel:
     scorer: FastScorer | None = field(default=None, repr=False)
     _feature_names: np.ndarray | None = field(default=None, init=False, repr=False)
     _coef: np.ndarray | None = field(default=None, init=False, repr=False)
+    _labels: dict[int, tuple[str, str] | None] = field(default_factory=dict, init=False, repr=False)
 
     def fast(self) -> FastScorer:
         """The compiled scorer (compiled and checked against the pipeline on first use)."""
@@ -148,16 +149,24 @@ class SpamModel:
         """:meth:`reasons_of` a row given as (columns, values)."""
         columns, values = row
         weights = values * self._coefficients()[columns]
-        order = np.argsort(-weights if spam else weights)
-        names = self._names()
+        pushing = np.flatnonzero(weights > 0 if spam else weights < 0)
+        strength = -weights[pushing] if spam else weights[pushing]
+        order = pushing[np.argsort(strength, kind="stable")]  # ties: in row order
         reasons: dict[tuple[str, str], dict[str, Any]] = {}
-        for i in order:
-            if len(reasons) == top or weights[i] == 0 or (weights[i] > 0) != spam:
-                break
-            reason = _reason(names[columns[i]], weights[i], values[i])
-            if reason is not None:
+        for i in order.tolist():
+            label = self._label(int(columns[i]))
+            if label is not None:
+                reason = _reason_of(label, float(weights[i]), float(values[i]))
                 reasons.setdefault((reason["kind"], reason["ngram"]), reason)
+                if len(reasons) == top:
+                    break
         return list(reasons.values())
+
+    def _label(self, column: int) -> tuple[str, str] | None:
+        """:func:`_label` of a column's feature, worked out once per column."""
+        if column not in self._labels:
+            self._labels[column] = _label(str(self._names()[column]))
+        return self._labels[column]
 
     def _coefficients(self) -> np.ndarray:
         if self._coef is None:
@@ -182,22 +191,32 @@ MARKER_NAMES = {
 
 
 def _reason(name: str, weight: float, value: float) -> dict[str, Any] | None:
-    """A readable reason, or None for a character n-gram cut from an entity marker.
+    """A readable reason, or None for a character n-gram cut from an entity marker."""
+    label = _label(name)
+    return None if label is None else _reason_of(label, weight, value)
+
+
+def _label(name: str) -> tuple[str, str] | None:
+    """A feature's kind and readable n-gram, or None for a character n-gram cut from
+    an entity marker."""
+    kind, _, ngram = name.partition("__")
+    if kind == "signals":
+        return "signal", ngram
+    if kind != "words":
+        return (kind.rstrip("s"), ngram.strip()) if not _inside_marker(ngram) else None
+    return "word", " ".join(MARKER_NAMES.get(word, word) for word in ngram.split(" ") if word)
+
+
+def _reason_of(label: tuple[str, str], weight: float, value: float) -> dict[str, Any]:
+    """The reason a feature gives with this weight and value.
 
     A dense signal reads as its name and which way it departs from the training
     average ("links: high"), since a short comment and a long one share the column.
     """
-    kind, _, ngram = name.partition("__")
-    if kind == "signals":
-        ngram = f"{ngram}: {'high' if value > 0 else 'low'}"
-    elif kind != "words" and _inside_marker(ngram):
-        return None
-    readable = " ".join(MARKER_NAMES.get(word, word) for word in ngram.split(" ") if word)
-    return {
-        "ngram": readable if kind == "words" else ngram.strip(),
-        "kind": kind.rstrip("s"),
-        "weight": round(float(weight), 4),
-    }
+    kind, ngram = label
+    if kind == "signal":
+        ngram = f"{ngram}: {'high' if value > 0 else 'low'}".strip()
+    return {"ngram": ngram, "kind": kind, "weight": round(float(weight), 4)}
 
 
 def _inside_marker(ngram: str) -> bool:

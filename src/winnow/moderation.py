@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from winnow.batching import Coalescer
 from winnow.errors import ModelNotFoundError
 from winnow.keys import KeyRing
 from winnow.model import SpamModel
@@ -24,6 +25,8 @@ REASONS_SHOWN = 5
 # Judging comments of this many characters in all takes well under a millisecond
 # with the compiled scorer: less than handing the call to a worker thread costs.
 INLINE_CHARS = 4_000
+# Up to this many comments, rows for all cost less than a second pass for the flagged.
+FEW_TO_EXPLAIN = 16
 
 
 @dataclass(frozen=True)
@@ -94,20 +97,32 @@ def judge(
     explain: bool = True,
     explain_ham: bool = True,
 ) -> list[Judgement]:
-    """Score comments in one batch and say what to do with each.
+    """Score comments in one batch and say what to do with each (see :func:`judge_each`)."""
+    return judge_each(model, texts, [thresholds] * len(texts), [explain_ham] * len(texts), explain)
 
-    The texts are cleaned once. When every comment is explained, feature rows are
-    computed once and give both the probabilities and the reasons. Otherwise the
-    probabilities come straight from the n-gram counts (no feature rows), and rows
-    are built only for the comments to explain. The reasons point the way of the
-    verdict at *these* thresholds.
+
+def judge_each(
+    model: SpamModel,
+    texts: Sequence[str],
+    thresholds: Sequence[Thresholds],
+    explain_ham: Sequence[bool],
+    explain: bool = True,
+) -> list[Judgement]:
+    """Score comments in one batch, each at its own thresholds, and say what to do
+    with each; a ham verdict is explained only where its ``explain_ham`` says so.
+
+    The texts are cleaned once. When every comment may be explained, or the batch
+    is small, feature rows are computed once and give both the probabilities and
+    the reasons. Otherwise the probabilities come straight from the n-gram counts
+    (no feature rows), and rows are built only for the comments to explain. The
+    reasons point the way of the verdict at the comment's thresholds.
     """
-    every = explain and explain_ham
     docs = model.prepare(texts)
-    probabilities, rows = model.explained(docs) if every else (model.predict_proba(docs), [])
-    verdicts = [thresholds.verdict(float(p)) for p in probabilities]
-    wanted = [i for i, v in enumerate(verdicts) if explain and (explain_ham or v != "ham")]
-    if not every and wanted:
+    with_rows = explain and (all(explain_ham) or len(docs) <= FEW_TO_EXPLAIN)
+    probabilities, rows = model.explained(docs) if with_rows else (model.predict_proba(docs), [])
+    verdicts = [t.verdict(float(p)) for t, p in zip(thresholds, probabilities, strict=True)]
+    wanted = [i for i, v in enumerate(verdicts) if explain and (explain_ham[i] or v != "ham")]
+    if not with_rows and wanted:
         rows = dict(zip(wanted, model.explained(docs.take(wanted))[1], strict=True))
     reasons = {i: model.reasons_for(rows[i], verdicts[i] != "ham", REASONS_SHOWN) for i in wanted}
     return [
@@ -129,6 +144,20 @@ def forced(verdict: Verdict, model: SpamModel) -> Judgement:
 
 
 CheckLogMode = Literal["off", "metadata", "full"]
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One comment to check and how: for whom (``key``), through which ``api``, whether
+    it is test traffic, a verdict fixed by a test convention, and whether a ham
+    verdict gets reasons too."""
+
+    comment: Comment
+    key: KeyRecord | None
+    api: str
+    is_test: bool = False
+    fixed: Verdict | None = None
+    explain_ham: bool = True
 
 
 class Moderator:
@@ -182,16 +211,31 @@ class Moderator:
         fixed: Verdict | None = None,
         explain_ham: bool = True,
     ) -> list[Judgement]:
-        """Judge comments with one model (even if another is swapped in meanwhile)."""
+        """Judge comments of one request with one model (even if another is swapped in
+        meanwhile)."""
+        return self.check_each(
+            [CheckRequest(c, key, api, is_test, fixed, explain_ham) for c in comments]
+        )
+
+    def check_each(self, requests: Sequence[CheckRequest]) -> list[Judgement]:
+        """Judge comments of any requests (keys, APIs, thresholds) in one batch, with
+        one model; each is answered and logged as its request asks."""
         model = self.model()
-        if fixed is not None:
-            answers = [forced(fixed, model) for _ in comments]
-        else:
-            texts = [c.text for c in comments]
-            answers = judge(model, texts, self.thresholds(model, key), explain_ham=explain_ham)
-        answers = [replace(a, guid=uuid.uuid4().hex) for a in answers]
-        for comment, answer in zip(comments, answers, strict=True):
-            self._log(comment, answer, key, api, is_test)
+        asked = [r for r in requests if r.fixed is None]
+        judged = iter(
+            judge_each(
+                model,
+                [r.comment.text for r in asked],
+                [self.thresholds(model, r.key) for r in asked],
+                [r.explain_ham for r in asked],
+            )
+        )
+        answers = [
+            replace(forced(r.fixed, model) if r.fixed else next(judged), guid=uuid.uuid4().hex)
+            for r in requests
+        ]
+        for request, answer in zip(requests, answers, strict=True):
+            self._log(request.comment, answer, request.key, request.api, request.is_test)
         return answers
 
     def feedback(
@@ -227,6 +271,17 @@ class Moderator:
                 fields=details,
             )
         )
+
+
+def check_coalescer(moderator: Moderator) -> Coalescer[CheckRequest, Judgement]:
+    """Quick single checks made in one turn of a server's event loop, judged as one
+    batch by ``moderator`` (see :mod:`winnow.batching`); a batch closes at
+    :data:`INLINE_CHARS` characters."""
+    return Coalescer(
+        lambda requests: moderator.check_each(requests),
+        lambda request: len(request.comment.text),
+        INLINE_CHARS,
+    )
 
 
 def _site(comment: Comment, key: KeyRecord | None) -> str | None:
