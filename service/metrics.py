@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -37,6 +39,7 @@ class Metrics:
             ["version"],
             registry=self.registry,
         )
+        self._verdict_counters: dict[tuple[str, str], Any] = {}
         self.reloads = Counter(
             "winnow_model_reloads", "Model swaps after a promotion.", registry=self.registry
         )
@@ -48,7 +51,16 @@ class Metrics:
 
     def count_verdicts(self, api: str, verdicts: list[str]) -> None:
         for verdict in verdicts:
-            self.verdicts.labels(api=api, verdict=verdict).inc()
+            self._verdict(api, verdict).inc()
+
+    def _verdict(self, api: str, verdict: str) -> Any:
+        """The counter of one API's verdict, found once (``labels`` looks it up under
+        a lock on every call)."""
+        counter = self._verdict_counters.get((api, verdict))
+        if counter is None:
+            counter = self.verdicts.labels(api=api, verdict=verdict)
+            self._verdict_counters[(api, verdict)] = counter
+        return counter
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
-from winnow.batching import Coalescer
 from winnow.keys import site_matches
 from winnow.moderation import CheckRequest, Comment, Judgement, Moderator, runs_inline
 from winnow.settings import Settings
 from winnow.store import KeyRecord
 from winnow_service.deps import (
+    CheckContext,
+    check_context,
     check_one,
-    get_checks,
     get_metrics,
     get_moderator,
     get_settings,
@@ -54,17 +54,11 @@ async def judged(moderator: Moderator, comments: list[Comment], key: KeyRecord) 
 
 
 @router.post("/check", response_model=CheckOut, responses=ERRORS)
-async def check(
-    body: CommentIn,
-    key: KeyRecord = Depends(site_key),
-    moderator: Moderator = Depends(get_moderator),
-    metrics: Metrics = Depends(get_metrics),
-    checks: Coalescer[CheckRequest, Judgement] = Depends(get_checks),
-) -> Response:
+async def check(body: CommentIn, context: CheckContext = Depends(check_context)) -> Response:
     """Judge one comment."""
-    asked = CheckRequest(_own_site([body], key)[0], key, API)
-    judgement = await check_one(checks, moderator, asked)
-    metrics.count_verdicts(API, [judgement.verdict])
+    asked = CheckRequest(_own_site([body], context.key)[0], context.key, API)
+    judgement = await check_one(context.checks, context.moderator, asked)
+    context.metrics.count_verdicts(API, [judgement.verdict])
     return FastJSONResponse(check_answer(judgement))
 
 

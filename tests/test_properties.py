@@ -12,12 +12,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from winnow.akismet import AkismetRequestError, parse_form
+from winnow.akismet import AkismetRequestError, form_pairs, parse_form
 from winnow.corpus import load_labelled
 from winnow.errors import DataError
 from winnow.normalize import TextNormalizer, normalize_text
@@ -59,6 +60,20 @@ def test_akismet_forms_parse_or_are_refused_with_akismets_answer(body, query, co
         assert error.help
         return
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items())
+
+
+FORM_BYTES = st.lists(
+    st.sampled_from([b"&", b"=", b"+", b"%", b"%2", b"%41", b"%zz", b"a", b"\xff", b""])
+).map(b"".join)
+
+
+@given(st.one_of(st.binary(max_size=300), FORM_BYTES))
+def test_form_pairs_are_those_of_parse_qsl(data):
+    expected = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in parse_qsl(data.decode("latin-1"), True, encoding="latin-1")
+    ]
+    assert list(form_pairs(data)) == expected
 
 
 @given(st.binary(max_size=2000))

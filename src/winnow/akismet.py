@@ -10,7 +10,8 @@ wire them to the model and the store.
 from __future__ import annotations
 
 import codecs
-from urllib.parse import parse_qsl
+from collections.abc import Iterator
+from urllib.parse import unquote_to_bytes
 
 from winnow.keys import looks_like_key
 from winnow.moderation import Comment
@@ -41,13 +42,25 @@ def parse_form(body: bytes, query: bytes = b"", content_type: str | None = None)
     """
     raw: dict[str, bytes] = {}
     for part in (query, body):
-        # latin-1 maps every byte to one character and back, so values stay raw bytes
-        # until the charset is known.
-        for name, value in parse_qsl(part.decode("latin-1"), True, encoding="latin-1"):
+        for name, value in form_pairs(part):
             if name.isascii():
-                raw[name] = value.encode("latin-1")
+                raw[name.decode("ascii")] = value
     charset = _charset(raw.get("blog_charset"), content_type)
     return {name: _decode(name, value, charset) for name, value in raw.items()}
+
+
+def form_pairs(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """The (name, value) pairs of form-encoded bytes, still bytes (values are decoded
+    once the charset is known): what ``urllib.parse.parse_qsl`` gives with blank
+    values kept, without decoding every pair to text and back."""
+    for pair in data.split(b"&"):
+        if pair:
+            name, _, value = pair.partition(b"=")
+            yield _unquoted(name), _unquoted(value)
+
+
+def _unquoted(part: bytes) -> bytes:
+    return unquote_to_bytes(part.replace(b"+", b" ")) if b"%" in part else part.replace(b"+", b" ")
 
 
 def _charset(field: bytes | None, content_type: str | None) -> str:

@@ -8,6 +8,7 @@ label of the ``Host`` header (``KEY.rest.akismet.com``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -54,11 +55,13 @@ def key_prefix(key: str) -> str:
     return key[:PREFIX_CHARS]
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_site(url: str) -> str:
     """The site a key is bound to, as ``host[:port]`` in lower case.
 
     Akismet clients send the blog's home URL in many spellings (with or without
-    scheme, trailing slash, path or ``www.``); they all name the same site.
+    scheme, trailing slash, path or ``www.``); they all name the same site. A
+    server sees the same few spellings again and again, so answers are kept.
     """
     text = url.strip()
     try:  # urlsplit itself refuses some text ("[": invalid IPv6 URL)

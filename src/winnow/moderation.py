@@ -8,7 +8,7 @@ operator or the site's API key overrides them.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
@@ -231,7 +231,7 @@ class Moderator:
             )
         )
         answers = [
-            replace(forced(r.fixed, model) if r.fixed else next(judged), guid=uuid.uuid4().hex)
+            replace(forced(r.fixed, model) if r.fixed else next(judged), guid=secrets.token_hex(16))
             for r in requests
         ]
         for request, answer in zip(requests, answers, strict=True):

@@ -15,6 +15,7 @@ import logging
 import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -419,8 +420,9 @@ class CheckLogWriter:
     def __init__(self, store: Store, interval: float = 0.5, capacity: int = 50_000) -> None:
         self.store = store
         self.interval = interval
+        self.capacity = capacity
         self.dropped = 0
-        self._queue: queue.Queue[CheckRecord] = queue.Queue(maxsize=capacity)
+        self._queue: deque[CheckRecord] = deque()  # appends and pops are thread-safe
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -429,10 +431,11 @@ class CheckLogWriter:
         self._thread.start()
 
     def put(self, record: CheckRecord) -> None:
-        try:
-            self._queue.put_nowait(record)
-        except queue.Full:
+        """Queue a record (no lock: the writer polls); dropped when the queue is full."""
+        if len(self._queue) >= self.capacity:
             self.dropped += 1
+        else:
+            self._queue.append(record)
 
     def stop(self) -> None:
         """Flush what is queued and stop the thread."""
@@ -445,8 +448,8 @@ class CheckLogWriter:
         batch: list[CheckRecord] = []
         while True:
             try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
+                batch.append(self._queue.popleft())
+            except IndexError:
                 break
         if batch:
             try:
