@@ -71,6 +71,7 @@ def service_settings(trained_models_dir: Path, database_url: str) -> Settings:
         database_url=database_url,
         check_log="full",
         reload_interval=0.2,
+        freeze_heap=False,  # one process starts many apps here; the lifecycle test freezes
         _env_file=None,
     )
 

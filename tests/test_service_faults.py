@@ -28,7 +28,9 @@ PG_DOWN = "feedback store unavailable: PostgreSQL is not answering"
 
 
 def settings_for(database_url: str, models_dir: Path) -> Settings:
-    return Settings(models_dir=models_dir, database_url=database_url, _env_file=None)
+    return Settings(
+        models_dir=models_dir, database_url=database_url, freeze_heap=False, _env_file=None
+    )
 
 
 def send_feedback(client: TestClient, auth: dict[str, str], n: int, size: int = 100):

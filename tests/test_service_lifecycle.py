@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import subprocess
@@ -11,9 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from conftest import ROOT, WINNOW
 from service_fixtures import SITE
+from winnow_service.app import create_app, settle_heap
 
 THANKS = "Thanks for making the web a better place."
 
@@ -162,3 +165,35 @@ class Traffic:
         self._stop.set()
         self._thread.join(timeout=30)
         self.http.close()
+
+
+def scanned(thing: object) -> bool:
+    """Whether the garbage collector's collections still look at ``thing``."""
+    return any(tracked is thing for tracked in gc.get_objects())
+
+
+@pytest.fixture
+def unfrozen():
+    """These tests freeze the test process's heap; thaw it again afterwards."""
+    yield
+    gc.unfreeze()
+
+
+def test_settling_the_heap_takes_what_is_alive_out_of_collections(unfrozen):
+    alive = [[1, 2], {"a": [3]}]
+    assert scanned(alive)
+    settle_heap()
+    assert not scanned(alive)
+    born_later = [alive]
+    assert scanned(born_later)
+    settle_heap(swapped=True)  # thaws first: what died meanwhile can be collected
+    assert not scanned(born_later) and gc.get_freeze_count() > 0
+
+
+def test_the_service_keeps_its_model_out_of_full_collections(service_settings, unfrozen):
+    settings = service_settings.model_copy(update={"freeze_heap": True})
+    with TestClient(create_app(settings)) as client:
+        model = client.app.state.moderator.live.model
+        assert model is not None and not scanned(model.pipeline)
+    with TestClient(create_app(service_settings)) as client:  # freeze_heap off
+        assert scanned(client.app.state.moderator.live.model.pipeline)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     key_rate_limit: float = Field(300.0, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     reload_interval: float = Field(2.0, gt=0)
+    # Keep the loaded model out of the garbage collector's full scans (see the service's
+    # lifespan); off only where one process starts many apps, as the tests do.
+    freeze_heap: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
