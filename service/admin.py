@@ -7,13 +7,14 @@ operator; these let a control panel run them over HTTP.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from winnow.errors import ApiKeyError
 from winnow.keys import issue_key, key_prefix
 from winnow.moderation import Moderator
 from winnow.store import KeyRecord
 from winnow_service.deps import admin_key, get_moderator
+from winnow_service.reloads import model_swapped
 from winnow_service.schemas import KeyIn, KeyOut, NewKeyOut, ReloadOut, problems
 
 router = APIRouter(
@@ -59,11 +60,13 @@ def revoke_key(
 
 
 @router.post("/reload", response_model=ReloadOut)
-def reload_model(moderator: Moderator = Depends(get_moderator)) -> ReloadOut:
+def reload_model(request: Request, moderator: Moderator = Depends(get_moderator)) -> ReloadOut:
     """Load the promoted model now in the worker that answers, instead of at its next
     poll (every ``WINNOW_RELOAD_INTERVAL`` seconds, which reaches every worker)."""
     live = moderator.live
     reloaded = live.refresh()
+    if reloaded:
+        model_swapped(request.app)
     detail = None
     if live.error:  # the message names server files: the log has it, the answer does not
         detail = f"the promoted model was refused, see the service log (serving {live.version})"

@@ -131,7 +131,7 @@ async def comment_check(request: Request) -> Response:
         akismet.test_verdict(fields),
         explain_ham=False,  # reasons only for flagged comments (X-winnow-reasons)
     )
-    judgement = await check_one(request.app.state.checks, moderator, asked)
+    judgement = await check_one(request.app.state.checks, asked)
     metrics: Metrics = request.app.state.metrics
     metrics.count_verdicts(API, [judgement.verdict])
     return text(akismet.TRUE if judgement.is_spam else akismet.FALSE, **_check_headers(judgement))

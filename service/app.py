@@ -10,7 +10,6 @@ newly promoted model (``make retrain``) without a restart.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -29,6 +28,7 @@ from winnow.store import CheckLogWriter, open_store
 from winnow_service import admin, akismet_api, native, ops
 from winnow_service.metrics import Metrics
 from winnow_service.middleware import BodyLimit, FailSafe, Instrument, IpRateLimit
+from winnow_service.reloads import model_swapped, settle_heap
 
 log = logging.getLogger("winnow.service")
 
@@ -75,7 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.moderator = moderator
     app.state.checks = check_coalescer(moderator)
     app.state.metrics.set_model(moderator.live.version)
-    watcher = asyncio.create_task(_watch_models(moderator.live, settings, app))
+    watcher = asyncio.create_task(_watch_models(moderator.live, settings.reload_interval, app))
     if moderator.log_writer:
         moderator.log_writer.start()
     try:
@@ -87,17 +87,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if moderator.log_writer:
             await asyncio.to_thread(moderator.log_writer.stop)
         moderator.store.close()
-
-
-def settle_heap(swapped: bool = False) -> None:
-    """Put what is alive now (the model and the libraries, some 250,000 objects) out of
-    the cyclic garbage collector's reach, so that its full collections stop scanning it:
-    each paused a busy worker for about 100 ms. After a model swap, the old model's
-    cycles are collected first."""
-    if swapped:
-        gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def _moderator(settings: Settings) -> Moderator:
@@ -116,15 +105,12 @@ def _moderator(settings: Settings) -> Moderator:
     )
 
 
-async def _watch_models(live: LiveModel, settings: Settings, app: FastAPI) -> None:
+async def _watch_models(live: LiveModel, interval: float, app: FastAPI) -> None:
     """Swap in a newly promoted model; loading runs off the event loop."""
     while True:
-        await asyncio.sleep(settings.reload_interval)
+        await asyncio.sleep(interval)
         if await asyncio.to_thread(live.refresh):
-            if settings.freeze_heap:
-                await asyncio.to_thread(settle_heap, True)
-            app.state.metrics.set_model(live.version)
-            app.state.metrics.reloads.inc()
+            await asyncio.to_thread(model_swapped, app)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -1,7 +1,9 @@
 """Dependencies the routes receive; tests replace them through ``app.dependency_overrides``.
 
 They are ``async``: FastAPI runs a plain ``def`` dependency in a worker thread,
-which costs more than these lookups themselves.
+which costs more than these lookups themselves. The single-check route takes one
+dependency, :func:`check_context` (override that one for it): it calls the others
+itself, since FastAPI's solving of each dependency costs more than the look-up.
 """
 
 from __future__ import annotations
@@ -35,14 +37,12 @@ async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-async def check_one(
-    checks: Coalescer[CheckRequest, Judgement], moderator: Moderator, asked: CheckRequest
-) -> Judgement:
+async def check_one(checks: Coalescer[CheckRequest, Judgement], asked: CheckRequest) -> Judgement:
     """One comment's judgement: in one batch with the other quick checks of this turn
-    of the event loop, or in a worker thread when the comment is long."""
+    of the event loop, or alone in a worker thread when the comment is long."""
     if runs_inline([asked.comment]):
         return await checks.submit(asked)
-    return (await run_in_threadpool(moderator.check_each, [asked]))[0]
+    return (await run_in_threadpool(checks.batch, [asked]))[0]
 
 
 def admit_key(request: Request, record: KeyRecord) -> KeyRecord:

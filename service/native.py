@@ -57,7 +57,7 @@ async def judged(moderator: Moderator, comments: list[Comment], key: KeyRecord) 
 async def check(body: CommentIn, context: CheckContext = Depends(check_context)) -> Response:
     """Judge one comment."""
     asked = CheckRequest(_own_site([body], context.key)[0], context.key, API)
-    judgement = await check_one(context.checks, context.moderator, asked)
+    judgement = await check_one(context.checks, asked)
     context.metrics.count_verdicts(API, [judgement.verdict])
     return FastJSONResponse(check_answer(judgement))
 

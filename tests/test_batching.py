@@ -56,7 +56,8 @@ def test_a_lone_call_is_answered_at_once_in_a_batch_of_its_own():
     ("max_size", "max_items", "expected"),
     [
         (1000, 2, [[1, 2], [3, 4], [5]]),  # at most two items
-        (6, 64, [[1, 2, 3], [4, 5]]),  # closes once the sizes reach 6
+        (6, 64, [[1, 2, 3], [4], [5]]),  # sizes never pass 6 in all
+        (9, 64, [[1, 2, 3], [4, 5]]),
     ],
 )
 def test_a_batch_closes_early_at_its_limits(max_size, max_items, expected):
@@ -106,3 +107,34 @@ def test_a_caller_that_has_gone_is_left_out_of_the_batch():
 
     assert asyncio.run(main()) == (4, True)
     assert batch.batches == [[2]]
+
+
+def test_every_caller_is_answered_whatever_the_batch_raises():
+    def batch(items):
+        if len(items) > 1:
+            raise KeyError("batch")
+        raise StopIteration("nothing left")  # a future cannot hold this one as it is
+
+    async def main():
+        checks = coalescer(batch)
+        return await asyncio.gather(*(checks.submit(n) for n in (1, 2)), return_exceptions=True)
+
+    answers = asyncio.run(main())
+    assert [type(a) for a in answers] == [RuntimeError, RuntimeError]
+    assert str(answers[0]) == "the batch raised StopIteration: nothing left"
+
+
+def test_callers_hear_of_a_batch_that_was_interrupted():
+    def batch(items):
+        raise KeyboardInterrupt
+
+    async def main():
+        checks = coalescer(batch, max_items=2)
+        first = asyncio.ensure_future(checks.submit(1))
+        await asyncio.sleep(0)
+        with pytest.raises(KeyboardInterrupt):
+            await checks.submit(2)  # the second item fills the batch: flushed right here
+        return await asyncio.gather(first, return_exceptions=True)
+
+    [answer] = asyncio.run(main())
+    assert isinstance(answer, RuntimeError) and str(answer) == "the batch was interrupted"

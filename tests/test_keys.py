@@ -117,3 +117,12 @@ def test_presented_keys_are_compared_in_constant_time(monkeypatch):
     store = FlakyStore(KeyRecord(1, hash_key(key), key[:8], "news.example.com", "2026-11-24"))
     assert KeyRing(store).lookup(key) == store.record
     assert compared == [(hash_key(key), hash_key(key))]
+
+
+def test_only_short_site_spellings_are_remembered():
+    short = "https://www.Remembered.example/"
+    long = "https://long.example/" + "x" * keys_module.CACHED_SITE_CHARS
+    before = keys_module._cached_site.cache_info().currsize
+    assert normalize_site(short) == normalize_site(short) == "remembered.example"
+    assert normalize_site(long) == "long.example"
+    assert keys_module._cached_site.cache_info().currsize == before + 1

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from conftest import ROOT, WINNOW
 from service_fixtures import SITE
-from winnow_service.app import create_app, settle_heap
+from winnow_service.app import create_app
+from winnow_service.reloads import settle_heap
 
 THANKS = "Thanks for making the web a better place."
 

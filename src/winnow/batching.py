@@ -23,8 +23,8 @@ class Coalescer(Generic[Item, Answer]):
 
     ``batch`` takes the items in call order and returns one answer each; it runs
     on the event loop, so the caller only submits items that are quick to answer,
-    and a batch closes early at ``max_items`` items or ``max_size`` in all (``size``
-    of each item), which bounds how long the loop is held. When a batch call
+    and a batch closes early at ``max_items`` items or before its items' ``size``
+    would pass ``max_size`` in all, which bounds how long the loop is held. When a batch call
     fails, each of its items is tried alone, so one bad item fails only its own
     caller.
     """
@@ -47,18 +47,28 @@ class Coalescer(Generic[Item, Answer]):
         """The answer to ``item``, from the batch of the current turn."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Answer] = loop.create_future()
+        size = self.size(item)
+        if self._pending and self._pending_size + size > self.max_size:
+            self.flush()  # the batch so far is full; this item starts the next one
         if not self._pending:
             loop.call_soon(self.flush)
         self._pending.append((item, future))
-        self._pending_size += self.size(item)
+        self._pending_size += size
         if len(self._pending) >= self.max_items or self._pending_size >= self.max_size:
             self.flush()
         return await future
 
     def flush(self) -> None:
-        """Answer every pending call now (with one batch call when it succeeds)."""
+        """Answer every pending call now (with one batch call when it succeeds). Every
+        caller gets an answer or an error, whatever the batch raises."""
         pending, self._pending, self._pending_size = self._pending, [], 0
-        waiting = [(item, future) for item, future in pending if not future.done()]
+        try:
+            self._answer([(item, future) for item, future in pending if not future.done()])
+        finally:
+            for _, future in pending:
+                _settle(future, error=RuntimeError("the batch was interrupted"))
+
+    def _answer(self, waiting: list[tuple[Item, asyncio.Future[Answer]]]) -> None:
         if len(waiting) > 1:
             try:
                 answers = self._answers([item for item, _ in waiting])
@@ -92,6 +102,8 @@ def _settle(
     """Give a waiting caller its answer or its error (unless it has gone meanwhile)."""
     if future.done():
         return
+    if isinstance(error, StopIteration):  # a future cannot hold one
+        error = RuntimeError(f"the batch raised StopIteration: {error}")
     if error is not None:
         future.set_exception(error)
     else:

@@ -649,8 +649,10 @@ def tables_from_arrays(arrays: Any) -> dict[str, NgramTable]:
 def verify(scorer: FastScorer, texts: Sequence[str]) -> None:
     """Refuse a scorer whose feature rows or probabilities differ from its pipeline's.
 
-    The feature rows must be identical (same entries, same values); the
-    probabilities within 1e-9 (the dot product may sum in another order).
+    The feature rows must be identical (same entries, same values), both those of
+    :meth:`FastScorer.featurize` and those :meth:`FastScorer.explained` gives for
+    reasons; the probabilities within 1e-9 (the dot product may sum in another order).
+    Every kernel a check uses is compiled here, at load, not on a first request.
     """
     texts = list(texts)
     expected = scorer.pipeline[:-1].transform(texts)
@@ -660,13 +662,26 @@ def verify(scorer: FastScorer, texts: Sequence[str]) -> None:
         raise ModelIntegrityError(
             "the compiled fast scorer's features differ from the pipeline's; refusing the model"
         )
+    explained, rows = scorer.explained(Prepared(docs))
+    if any(not _same_row(row, got, i) for i, row in enumerate(rows)):
+        raise ModelIntegrityError(
+            "the compiled fast scorer's explained rows differ from its features; refusing the model"
+        )
     plain = scorer.pipeline.predict_proba(texts)[:, 1]
-    fast = [scorer.proba(got), scorer.prepared_probabilities(docs)]
+    fast = [scorer.proba(got), scorer.prepared_probabilities(docs), explained]
     if len(texts) and max(np.max(np.abs(f - plain)) for f in fast) > 1e-9:
         raise ModelIntegrityError(
             "the compiled fast scorer's probabilities differ from the pipeline's; "
             "refusing the model"
         )
+
+
+def _same_row(row: Row, matrix: sparse.csr_matrix, i: int) -> bool:
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    columns, values = row
+    return np.array_equal(columns, matrix.indices[start:end]) and np.array_equal(
+        values, matrix.data[start:end]
+    )
 
 
 # Texts every loaded scorer is checked on: prose, spam with links and sums,

@@ -55,14 +55,26 @@ def key_prefix(key: str) -> str:
     return key[:PREFIX_CHARS]
 
 
-@functools.lru_cache(maxsize=4096)
+# Site spellings up to this long are remembered: a server sees the same few again and
+# again; a longer one (a form field can hold a megabyte) is worked out each time.
+CACHED_SITE_CHARS = 256
+
+
 def normalize_site(url: str) -> str:
     """The site a key is bound to, as ``host[:port]`` in lower case.
 
     Akismet clients send the blog's home URL in many spellings (with or without
-    scheme, trailing slash, path or ``www.``); they all name the same site. A
-    server sees the same few spellings again and again, so answers are kept.
+    scheme, trailing slash, path or ``www.``); they all name the same site.
     """
+    return _cached_site(url) if len(url) <= CACHED_SITE_CHARS else _site_of(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_site(url: str) -> str:
+    return _site_of(url)
+
+
+def _site_of(url: str) -> str:
     text = url.strip()
     try:  # urlsplit itself refuses some text ("[": invalid IPv6 URL)
         parts = urlsplit(text if "//" in text else f"//{text}")

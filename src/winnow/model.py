@@ -154,7 +154,7 @@ class SpamModel:
         order = pushing[np.argsort(strength, kind="stable")]  # ties: in row order
         reasons: dict[tuple[str, str], dict[str, Any]] = {}
         for i in order.tolist():
-            label = self._label(int(columns[i]))
+            label = self._label_of(int(columns[i]))
             if label is not None:
                 reason = _reason_of(label, float(weights[i]), float(values[i]))
                 reasons.setdefault((reason["kind"], reason["ngram"]), reason)
@@ -162,7 +162,7 @@ class SpamModel:
                     break
         return list(reasons.values())
 
-    def _label(self, column: int) -> tuple[str, str] | None:
+    def _label_of(self, column: int) -> tuple[str, str] | None:
         """:func:`_label` of a column's feature, worked out once per column."""
         if column not in self._labels:
             self._labels[column] = _label(str(self._names()[column]))

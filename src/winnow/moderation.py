@@ -231,7 +231,10 @@ class Moderator:
             )
         )
         answers = [
-            replace(forced(r.fixed, model) if r.fixed else next(judged), guid=secrets.token_hex(16))
+            replace(
+                forced(r.fixed, model) if r.fixed is not None else next(judged),
+                guid=secrets.token_hex(16),
+            )
             for r in requests
         ]
         for request, answer in zip(requests, answers, strict=True):
