@@ -206,3 +206,16 @@ def score_to_frame(models_dir: Path, source: Path, output: Path, *options: str):
     )
     assert result.returncode == 0, result.stderr
     return pd.read_csv(output)
+
+
+def count_batches(monkeypatch, moderator) -> list[int]:
+    """The size of every batch ``moderator.check_each`` is called with from now on."""
+    batches: list[int] = []
+    real = moderator.check_each
+
+    def counted(requests):
+        batches.append(len(requests))
+        return real(requests)
+
+    monkeypatch.setattr(moderator, "check_each", counted)
+    return batches

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from conftest import count_batches
 from winnow import normalize
 from winnow.keys import issue_key
 from winnow.moderation import (
@@ -123,14 +124,8 @@ def test_checks_of_several_requests_in_one_batch_are_answered_each_as_alone(mode
 
 
 def test_single_checks_of_one_turn_of_the_loop_are_judged_together(moderator, monkeypatch):
-    batches = []
     real = moderator.check_each
-
-    def counted(requests):
-        batches.append(len(requests))
-        return real(requests)
-
-    monkeypatch.setattr(moderator, "check_each", counted)
+    batches = count_batches(monkeypatch, moderator)
     requests = [CheckRequest(Comment(text), None, "native") for text in (SPAM, HAM, SPAM)]
 
     async def main():

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import count_batches
 from service_fixtures import SITE
 from test_service_native import HAM, SPAM
 from winnow_service.app import create_app
@@ -47,14 +48,7 @@ def test_concurrent_checks_are_judged_together_and_answered_each_as_alone(
     client, form, auth, monkeypatch
 ):
     moderator = client.app.state.moderator
-    batches = []
-    real = moderator.check_each
-
-    def counted(requests):
-        batches.append(len(requests))
-        return real(requests)
-
-    monkeypatch.setattr(moderator, "check_each", counted)
+    batches = count_batches(monkeypatch, moderator)
     texts = [SPAM, HAM, HAM, SPAM] * 3
     alone = [client.post("/1.1/comment-check", data=form(comment_content=t)).text for t in texts]
     verdicts = [client.post("/v1/check", json={"text": t}, headers=auth).json() for t in texts]

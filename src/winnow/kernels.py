@@ -167,15 +167,22 @@ def tally(doc_ptr, items, item_ptr, item_columns, d, counts, touched):
 
 
 @jit
+def n_columns(items, item_ptr):
+    """How many columns the ``items`` have in all (repeats counted)."""
+    size = 0
+    for i in items:
+        size += item_ptr[i + 1] - item_ptr[i]
+    return size
+
+
+@jit
 def _doc_counts(doc_ptr, items, item_ptr, item_columns, n_features):
     """Each document's column counts as CSR parts, columns ascending in each row."""
     counts = np.zeros(n_features, np.int64)
     touched = np.empty(n_features, np.int64)
     n_docs = len(doc_ptr) - 1
     indptr = np.zeros(n_docs + 1, np.int64)
-    size = 0
-    for i in items:
-        size += item_ptr[i + 1] - item_ptr[i]
+    size = n_columns(items, item_ptr)
     out_columns = np.empty(size, np.int64)
     out_counts = np.empty(size, np.int64)
     filled = 0
@@ -234,9 +241,7 @@ def _doc_rows(doc_ptr, items, item_ptr, item_columns, tf, idf, coef, norm):
     """
     n_docs = len(doc_ptr) - 1
     indptr = np.zeros(n_docs + 1, np.int64)
-    size = 0
-    for i in items:
-        size += item_ptr[i + 1] - item_ptr[i]
+    size = n_columns(items, item_ptr)
     columns = np.empty(size, np.int64)
     values = np.empty(size)
     dots = np.zeros(n_docs)
