@@ -3,16 +3,21 @@
 They are ``async``: FastAPI runs a plain ``def`` dependency in a worker thread,
 which costs more than these lookups themselves. The single-check route takes one
 dependency, :func:`check_context` (override that one for it): it calls the others
-itself, since FastAPI's solving of each dependency costs more than the look-up.
+itself, since FastAPI's solving of each dependency costs more than the look-up, and
+it reads its own body (:func:`json_body`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 
 from winnow.batching import Coalescer
 from winnow.errors import RateLimited
@@ -23,6 +28,15 @@ from winnow_service.metrics import Metrics
 
 bearer = HTTPBearer(auto_error=False, description="A site API key from `winnow keys add`.")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# For a route that reads the bearer key itself: the key scheme its OpenAPI operation names.
+BEARER_SECURITY = [{bearer.scheme_name: []}]
+WRONG_CONTENT_TYPE = {
+    "loc": ("body",),
+    "msg": "the body must be JSON, sent with Content-Type: application/json",
+    "type": "content_type",
+}
+Body = TypeVar("Body", bound=BaseModel)
+UNREADABLE = "There was an error parsing the body"  # FastAPI's words, for the same case
 
 
 async def get_settings(request: Request) -> Settings:
@@ -76,13 +90,12 @@ class CheckContext:
     metrics: Metrics
 
 
-async def check_context(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
-) -> CheckContext:
-    """:func:`site_key` and the service's parts as one dependency: FastAPI's solving of
-    each dependency costs more than these look-ups, on the service's busiest route."""
+async def check_context(request: Request) -> CheckContext:
+    """:func:`site_key` and the service's parts as one dependency with none of its own
+    (the bearer key is read here): FastAPI's solving of each dependency costs more
+    than these look-ups, on the service's busiest route."""
     moderator = await get_moderator(request)
-    key = await site_key(request, credentials, moderator)
+    key = await site_key(request, await bearer(request), moderator)
     state = request.app.state
     return CheckContext(key, moderator, state.checks, state.metrics)
 
@@ -118,3 +131,47 @@ async def key_record(moderator: Moderator, key: str | None) -> KeyRecord | None:
     if moderator.keys.fresh(key):
         return moderator.keys.lookup(key)
     return await run_in_threadpool(moderator.keys.lookup, key)
+
+
+async def json_body(request: Request, model: type[Body]) -> Body:
+    """The request's JSON body as ``model``, validated by pydantic straight from the
+    bytes; a body that is not a valid ``model`` is a 422 naming the field, as for the
+    routes whose bodies FastAPI reads."""
+    content_type = request.headers.get("content-type", "application/json")
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        raise RequestValidationError([WRONG_CONTENT_TYPE])
+    body = await request.body()
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return _parsed_then_validated(body, model)
+        raise _in_body(exc) from None
+
+
+def _parsed_then_validated(body: bytes, model: type[Body]) -> Body:
+    """The slow way, for a body pydantic's parser refused: Python's ``json`` takes
+    what it can (a lone surrogate escape, say), so the error names the field."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        error = {"loc": ("body", exc.pos), "msg": "JSON decode error", "type": "json_invalid"}
+        raise RequestValidationError([error]) from None
+    except (ValueError, RecursionError):  # not UTF-8, or nested past Python's limit
+        raise HTTPException(400, UNREADABLE) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _in_body(exc) from None
+
+
+def _in_body(error: ValidationError) -> RequestValidationError:
+    return RequestValidationError(
+        [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+    )
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a route that reads ``model`` with :func:`json_body`."""
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"content": {"application/json": {"schema": schema}}, "required": True}

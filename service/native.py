@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from winnow.keys import site_matches
@@ -10,12 +10,15 @@ from winnow.moderation import CheckRequest, Comment, Judgement, Moderator, runs_
 from winnow.settings import Settings
 from winnow.store import KeyRecord
 from winnow_service.deps import (
+    BEARER_SECURITY,
     CheckContext,
+    body_schema,
     check_context,
     check_one,
     get_metrics,
     get_moderator,
     get_settings,
+    json_body,
     site_key,
 )
 from winnow_service.metrics import Metrics
@@ -53,9 +56,15 @@ async def judged(moderator: Moderator, comments: list[Comment], key: KeyRecord) 
     return await run_in_threadpool(moderator.check, comments, key, API)
 
 
-@router.post("/check", response_model=CheckOut, responses=ERRORS)
-async def check(body: CommentIn, context: CheckContext = Depends(check_context)) -> Response:
+@router.post(
+    "/check",
+    response_model=CheckOut,
+    responses=ERRORS,
+    openapi_extra={"requestBody": body_schema(CommentIn), "security": BEARER_SECURITY},
+)
+async def check(request: Request, context: CheckContext = Depends(check_context)) -> Response:
     """Judge one comment."""
+    body = await json_body(request, CommentIn)
     asked = CheckRequest(_own_site([body], context.key)[0], context.key, API)
     judgement = await check_one(context.checks, asked)
     context.metrics.count_verdicts(API, [judgement.verdict])

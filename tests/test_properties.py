@@ -63,7 +63,9 @@ def test_akismet_forms_parse_or_are_refused_with_akismets_answer(body, query, co
 
 
 FORM_BYTES = st.lists(
-    st.sampled_from([b"&", b"=", b"+", b"%", b"%2", b"%41", b"%zz", b"a", b"\xff", b""])
+    st.sampled_from(
+        [b"&", b"=", b"+", b"%", b"%2", b"%41", b"%zz", b"%5C", b"\\", b"\\x4", b"a", b"\xff", b""]
+    )
 ).map(b"".join)
 
 

@@ -182,3 +182,29 @@ def test_a_corrupt_promoted_model_is_never_swapped_in(service_settings, models_c
         ready = client.get("/readyz")
     assert answer.status_code == 200 and answer.json()["model_version"] == old
     assert ready.status_code == 200 and ready.json()["model_version"] == old
+
+
+def test_a_single_check_refuses_unreadable_bodies_as_the_other_routes_do(client, auth):
+    """/v1/check reads its own body; broken bodies get the answers FastAPI gives the
+    routes whose bodies it reads (here /v1/feedback), and a wrong type names the body."""
+    json_type = {**auth, "content-type": "application/json"}
+    for body in (b'{"text": "hi', b'{"text": "\xff"}'):
+        check = client.post("/v1/check", content=body, headers=json_type)
+        feedback = client.post("/v1/feedback", content=body, headers=json_type)
+        assert (check.status_code, check.json()) == (feedback.status_code, feedback.json())
+        assert check.status_code in (400, 422)
+    a_list = client.post("/v1/check", content=b"[1]", headers=json_type)
+    as_text = client.post(
+        "/v1/check", content=b'{"text": "hi"}', headers={**auth, "content-type": "text/plain"}
+    )
+    assert (a_list.status_code, as_text.status_code) == (422, 422)
+    assert a_list.json()["detail"] == [
+        {"loc": ["body"], "msg": "Input should be an object", "type": "model_type"}
+    ]
+    assert as_text.json()["detail"] == [
+        {
+            "loc": ["body"],
+            "msg": "the body must be JSON, sent with Content-Type: application/json",
+            "type": "content_type",
+        }
+    ]

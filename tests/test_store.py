@@ -13,7 +13,14 @@ from conftest import run_winnow
 from winnow import store as store_module
 from winnow.errors import ApiKeyError, StoreError
 from winnow.keys import KeyRing, hash_key, issue_admin_key, issue_key, site_matches
-from winnow.store import MIGRATIONS, CheckLogWriter, CheckRecord, FeedbackRecord, open_store
+from winnow.store import (
+    MIGRATIONS,
+    ROWS_PER_INSERT,
+    CheckLogWriter,
+    CheckRecord,
+    FeedbackRecord,
+    open_store,
+)
 
 HOSTILE = "'); DROP TABLE feedback; -- <script>alert(1)</script> %s ? $1 \\ \" \x00 \u202e"
 
@@ -84,6 +91,21 @@ def test_check_log_writer_flushes_in_batches(store):
     writer.stop()
     assert [c["guid"] for c in store.checks()] == [f"g{i}" for i in range(5)]
     assert store.count_checks(key_id=None, since="2000") == 0
+
+
+def test_a_long_check_log_batch_is_stored_whole_and_in_order(store):
+    """Past ``ROWS_PER_INSERT`` records the batch takes several statements: every
+    record lands once, in order, with its values (a non-ASCII site and a NUL too)."""
+    n = 2 * ROWS_PER_INSERT + 3
+    records = [
+        CheckRecord("native", f"{i:032x}", "spam", i / n, "v1", key_id=i, site=f"été{i}\x00")
+        for i in range(n)
+    ]
+    store.log_checks(records)
+    stored = store.checks()
+    assert [c["guid"] for c in stored] == [r.guid for r in records]
+    assert [c["spam_probability"] for c in stored] == [r.spam_probability for r in records]
+    assert stored[-1]["site"] == f"été{n - 1}\ufffd" and stored[-1]["key_id"] == n - 1
 
 
 def test_unknown_database_url_is_a_clear_error():

@@ -60,7 +60,19 @@ def form_pairs(data: bytes) -> Iterator[tuple[bytes, bytes]]:
 
 
 def _unquoted(part: bytes) -> bytes:
-    return unquote_to_bytes(part.replace(b"+", b" ")) if b"%" in part else part.replace(b"+", b" ")
+    """``part`` with ``+`` as space and ``%XX`` escapes decoded (``unquote_to_bytes``).
+
+    The escapes become ``\\xXX`` for the C escape decoder, after doubling any
+    backslash so that nothing else is read as an escape; a ``%`` that does not start
+    a valid escape makes that decoder fail, and the slow way keeps it as it is.
+    """
+    spaced = part.replace(b"+", b" ")
+    if b"%" not in spaced:
+        return spaced
+    try:
+        return codecs.escape_decode(spaced.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    except ValueError:
+        return unquote_to_bytes(spaced)
 
 
 def _charset(field: bytes | None, content_type: str | None) -> str:

@@ -47,27 +47,28 @@ def table_size(n):
 
 @jit
 def build(keys, columns, size):
-    """The table: ``size`` slots (a power of two) of keys and their columns."""
-    slots = np.zeros(size, np.uint64)
-    values = np.zeros(size, np.int64)
+    """The table: ``size`` slots (a power of two), each a key and its column side by
+    side (``table[2 * slot]``, ``table[2 * slot + 1]``), so that a probe reads one
+    cache line, not one in each of two arrays."""
+    table = np.zeros(2 * size, np.uint64)
     mask = np.uint64(size - 1)
     for i in range(len(keys)):
         at = slot(keys[i], mask)
-        while slots[at] != EMPTY:
+        while table[2 * at] != EMPTY:
             at = (at + np.uint64(1)) & mask
-        slots[at] = keys[i]
-        values[at] = columns[i]
-    return slots, values
+        table[2 * at] = keys[i]
+        table[2 * at + 1] = np.uint64(columns[i])
+    return table
 
 
 @jit
-def find(key, slots, values, mask):
+def find(key, table, mask):
     """The column of ``key`` (linear probing), or -1 when it is not in the vocabulary."""
     at = slot(key, mask)
     while True:
-        found = slots[at]
+        found = table[2 * at]
         if found == key:
-            return values[at]
+            return np.int64(table[2 * at + 1])
         if found == EMPTY:
             return -1
         at = (at + np.uint64(1)) & mask
@@ -97,12 +98,12 @@ def padded_word(points, start, end, char_ids, space_id, word):
 
 
 @jit
-def char_wb(points, starts, ends, char_ids, space_id, low, high, bits, slots, values):
+def char_wb(points, starts, ends, char_ids, space_id, low, high, bits, table):
     """The vocabulary columns of sklearn's ``char_wb`` n-grams of each word
     (``starts``/``ends`` index ``points``, the words' code points), as CSR parts:
     the word padded with a space on either side gives its n-grams for n from
     ``low`` to ``high``, or itself once when it is no longer than n."""
-    mask, shift = np.uint64(len(slots) - 1), np.uint64(bits)
+    mask, shift = np.uint64(len(table) // 2 - 1), np.uint64(bits)
     indptr = np.zeros(len(starts) + 1, np.int64)
     out = np.empty(max(16, (high - low + 1) * (len(points) + 2 * len(starts))), np.int64)
     word = np.empty(np.max(ends - starts) + 2 if len(starts) else 2, np.uint64)
@@ -113,7 +114,7 @@ def char_wb(points, starts, ends, char_ids, space_id, low, high, bits, slots, va
             size = min(n, length)
             for start in range(length - size + 1):
                 key = packed(word, start, size, shift)
-                column = find(key, slots, values, mask) if key != EMPTY else -1
+                column = find(key, table, mask) if key != EMPTY else -1
                 if column >= 0:
                     out[filled] = column
                     filled += 1
@@ -124,11 +125,11 @@ def char_wb(points, starts, ends, char_ids, space_id, low, high, bits, slots, va
 
 
 @jit
-def word_ngrams(ids, lengths, low, high, bits, slots, values):
+def word_ngrams(ids, lengths, low, high, bits, table):
     """The vocabulary columns of each document's token n-grams, as CSR parts
     (``ids`` holds the documents' token ids one after another, ``lengths`` how many
     each has; id 0 is outside the vocabulary, so no n-gram holding it is)."""
-    mask = np.uint64(len(slots) - 1)
+    mask = np.uint64(len(table) // 2 - 1)
     shift = np.uint64(bits)
     indptr = np.zeros(len(lengths) + 1, np.int64)
     out = np.empty(max(16, len(ids) * (high - low + 1)), np.int64)
@@ -143,7 +144,7 @@ def word_ngrams(ids, lengths, low, high, bits, slots, values):
                     break
                 key = (key << shift) | ids[start + n - 1]
                 if n >= low:
-                    column = find(key, slots, values, mask)
+                    column = find(key, table, mask)
                     if column >= 0:
                         out[filled] = column
                         filled += 1
@@ -540,8 +541,9 @@ def hint_flags(texts: list[str]) -> np.ndarray:
     return _hint_flags(points, ends, char_classes())
 
 
-def hash_table(keys: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An open-addressing table of the packed keys (see :func:`table_size`)."""
+def hash_table(keys: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """An open-addressing table of the packed keys and their columns (see :func:`build`
+    and :func:`table_size`)."""
     return build(keys.astype(np.uint64), columns.astype(np.int64), table_size(len(keys)))
 
 
@@ -553,9 +555,8 @@ def char_wb_columns(
     _, points, ends = batch_points(words)
     starts = np.concatenate([[0], ends])[:-1].astype(np.int64)
     return char_wb(
-        points, starts, ends, char_ids, np.uint64(space_id), ngram[0], ngram[1], bits,
-        table[0], table[1],
-    )  # fmt: skip
+        points, starts, ends, char_ids, np.uint64(space_id), ngram[0], ngram[1], bits, table
+    )
 
 
 def word_ngram_columns(
@@ -563,9 +564,8 @@ def word_ngram_columns(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(indptr, columns): the vocabulary columns of each document's token n-grams."""
     return word_ngrams(
-        ids.astype(np.uint64), lengths.astype(np.int64), ngram[0], ngram[1], bits,
-        table[0], table[1],
-    )  # fmt: skip
+        ids.astype(np.uint64), lengths.astype(np.int64), ngram[0], ngram[1], bits, table
+    )
 
 
 def doc_counts(groups: tuple, n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ stored; the check log is best-effort and written in batches off the request path
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
@@ -131,6 +132,8 @@ class FeedbackRecord:
 
 KEY_COLUMNS = ", ".join(KeyRecord.__dataclass_fields__)
 CHECK_COLUMNS = [name for name in CheckRecord.__dataclass_fields__]
+# Rows per INSERT statement of the check log (11 values each: within both databases' limits).
+ROWS_PER_INSERT = 200
 FEEDBACK_COLUMNS = [name for name in FeedbackRecord.__dataclass_fields__]
 
 
@@ -208,12 +211,14 @@ class Store:
         return self._select("SELECT COUNT(*) FROM feedback")[0][0]
 
     def log_checks(self, records: Sequence[CheckRecord]) -> None:
-        """Append checks to the log in one transaction."""
-        columns = ", ".join(CHECK_COLUMNS)
-        marks = ", ".join("?" for _ in CHECK_COLUMNS)
-        rows = [_check_row(record) for record in records]
+        """Append checks to the log in one transaction, up to ``ROWS_PER_INSERT`` rows
+        a statement: a server's log writer shares the interpreter with the requests,
+        and each statement run lets go of it and waits to take it back."""
         with self._transaction() as cur:
-            cur.executemany(self._sql(f"INSERT INTO checks ({columns}) VALUES ({marks})"), rows)
+            for start in range(0, len(records), ROWS_PER_INSERT):
+                chunk = records[start : start + ROWS_PER_INSERT]
+                values = [value for record in chunk for value in _check_row(record)]
+                cur.execute(self._sql(_insert_checks(len(chunk))), values)
 
     def count_checks(self, key_id: int, since: str) -> int:
         sql = "SELECT COUNT(*) FROM checks WHERE key_id = ? AND created_at >= ?"
@@ -256,6 +261,13 @@ class Store:
         raise NotImplementedError
 
 
+@functools.cache
+def _insert_checks(rows: int) -> str:
+    """``INSERT INTO checks`` of ``rows`` rows, with ``?`` placeholders."""
+    row = "(" + ", ".join("?" for _ in CHECK_COLUMNS) + ")"
+    return f"INSERT INTO checks ({', '.join(CHECK_COLUMNS)}) VALUES " + ", ".join([row] * rows)
+
+
 def _check_row(record: CheckRecord) -> list[Any]:
     """The record's column values (read field by field: ``asdict`` deep-copies, and the
     log writer's thread competes with the requests for the interpreter)."""
@@ -268,7 +280,7 @@ def _check_row(record: CheckRecord) -> list[Any]:
 def storable(value: Any) -> Any:
     """Text both databases accept: NUL (refused by PostgreSQL) and lone surrogates
     (not encodable as UTF-8) become replacement characters."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
         return value
     return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
