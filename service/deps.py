@@ -137,8 +137,7 @@ async def json_body(request: Request, model: type[Body]) -> Body:
     """The request's JSON body as ``model``, validated by pydantic straight from the
     bytes; a body that is not a valid ``model`` is a 422 naming the field, as for the
     routes whose bodies FastAPI reads."""
-    content_type = request.headers.get("content-type", "application/json")
-    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+    if not _is_json(request.headers.get("content-type")):
         raise RequestValidationError([WRONG_CONTENT_TYPE])
     body = await request.body()
     try:
@@ -147,6 +146,14 @@ async def json_body(request: Request, model: type[Body]) -> Body:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             return _parsed_then_validated(body, model)
         raise _in_body(exc) from None
+
+
+def _is_json(content_type: str | None) -> bool:
+    """``application/json`` or ``application/...+json``: what FastAPI reads as JSON."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def _parsed_then_validated(body: bytes, model: type[Body]) -> Body:
