@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from winnow.batching import Coalescer
 from winnow.errors import RateLimited
@@ -37,6 +38,7 @@ WRONG_CONTENT_TYPE = {
 }
 Body = TypeVar("Body", bound=BaseModel)
 UNREADABLE = "There was an error parsing the body"  # FastAPI's words, for the same case
+NO_BODY = {"loc": ("body",), "msg": "Field required", "type": "missing"}
 
 
 async def get_settings(request: Request) -> Settings:
@@ -139,7 +141,12 @@ async def json_body(request: Request, model: type[Body]) -> Body:
     routes whose bodies FastAPI reads."""
     if not _is_json(request.headers.get("content-type")):
         raise RequestValidationError([WRONG_CONTENT_TYPE])
-    body = await request.body()
+    try:
+        body = await request.body()
+    except ClientDisconnect:  # gone mid-body: nobody reads the answer, but it is no fault
+        raise HTTPException(400, UNREADABLE) from None
+    if not body:
+        raise RequestValidationError([NO_BODY])
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 
+import pytest
+from fastapi import HTTPException, Request
 from fastapi.testclient import TestClient
 
 from winnow.registry import promote
 from winnow_service.app import create_app
+from winnow_service.deps import UNREADABLE, json_body
+from winnow_service.schemas import CommentIn
 
 SPAM = "Google is paying $190 an hour for easy work from home, start now at quick-pay-jobs.com"
 HAM = "The council's plan for the bypass ignores the flooding on Mill Lane every winter."
@@ -193,6 +198,9 @@ def test_a_single_check_refuses_unreadable_bodies_as_the_other_routes_do(client,
         feedback = client.post("/v1/feedback", content=body, headers=json_type)
         assert (check.status_code, check.json()) == (feedback.status_code, feedback.json())
         assert check.status_code in (400, 422)
+    empty = client.post("/v1/check", content=b"", headers=json_type)
+    assert empty.status_code == 422
+    assert empty.json()["detail"] == [{"loc": ["body"], "msg": "Field required", "type": "missing"}]
     a_list = client.post("/v1/check", content=b"[1]", headers=json_type)
     assert a_list.status_code == 422
     assert a_list.json()["detail"] == [
@@ -212,3 +220,21 @@ def test_a_single_check_refuses_unreadable_bodies_as_the_other_routes_do(client,
                 "type": "content_type",
             }
         ]
+
+
+def test_a_caller_gone_mid_body_is_a_400_not_a_fault():
+    """The body of a single check is read by the route: a client that disconnects while
+    sending it gets FastAPI's answer for an unreadable body, not a 5xx."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/check",
+        "headers": [(b"content-type", b"application/json")],
+    }
+
+    async def gone() -> dict:
+        return {"type": "http.disconnect"}
+
+    with pytest.raises(HTTPException) as refused:
+        asyncio.run(json_body(Request(scope, gone), CommentIn))
+    assert (refused.value.status_code, refused.value.detail) == (400, UNREADABLE)

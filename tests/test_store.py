@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -106,6 +107,18 @@ def test_a_long_check_log_batch_is_stored_whole_and_in_order(store):
     assert [c["guid"] for c in stored] == [r.guid for r in records]
     assert [c["spam_probability"] for c in stored] == [r.spam_probability for r in records]
     assert stored[-1]["site"] == f"été{n - 1}\ufffd" and stored[-1]["key_id"] == n - 1
+
+
+def test_a_full_check_log_statement_fits_sqlites_old_variable_limit(tmp_path):
+    """SQLite before 3.32 allows 999 variables a statement: a full chunk must run there."""
+    path = tmp_path / "old.db"
+    open_store(f"sqlite:///{path}").close()
+    row = store_module._check_row(CheckRecord("native", "a" * 32, "ham", 0.1, "v1", key_id=1))
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        values = row * ROWS_PER_INSERT
+        connection.execute(store_module._insert_checks(ROWS_PER_INSERT), values)
+        assert connection.execute("SELECT COUNT(*) FROM checks").fetchone() == (ROWS_PER_INSERT,)
 
 
 def test_unknown_database_url_is_a_clear_error():
