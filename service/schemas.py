@@ -155,8 +155,9 @@ class KeyIn(BaseModel):
     """A new site key: the site it is for and, optionally, its own thresholds."""
 
     site: Short = Field(description="The site's URL (Akismet's 'blog').")
-    spam_threshold: float | None = Field(None, ge=0, le=1)
-    discard_threshold: float | None = Field(None, ge=0, le=1)
+    # strict: a number, as the schema says (true/false or "0.5" would be taken for one)
+    spam_threshold: float | None = Field(None, ge=0, le=1, strict=True)
+    discard_threshold: float | None = Field(None, ge=0, le=1, strict=True)
 
 
 class KeyOut(BaseModel):

@@ -15,6 +15,7 @@ Run with ``-s`` to see how many cases each operation got.
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -172,3 +173,16 @@ def test_a_site_that_is_not_a_url_is_not_this_keys_site(client, auth):
 def test_akismet_charset_holding_a_nul_is_refused(client):
     answer = client.post("/1.1/verify-key", data={"blog": SITE, "blog_charset": "\0"})
     assert (answer.status_code, answer.text) == (200, "invalid")
+
+
+@pytest.mark.parametrize("charset", ["undefined", "base64", "rot13", "zlib"])
+def test_akismet_charsets_that_are_not_text_encodings_are_refused(client, charset):
+    """Found by fuzzing: Python knows these codecs, but they cannot decode bytes to text
+    (``undefined`` raises on any use), and a form declaring one was a 500."""
+    form = {"blog": SITE, "blog_charset": charset, "comment_content": "hello"}
+    answer = client.post("/1.2/usage-limit", data=form)
+    assert (answer.status_code, answer.text) == (200, "invalid")
+    codec = codecs.lookup(charset).name
+    assert (
+        answer.headers["X-akismet-debug-help"] == f'"blog_charset" {codec} is not a text encoding'
+    )

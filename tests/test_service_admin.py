@@ -81,6 +81,17 @@ def test_admin_errors_name_the_field_or_the_key(client, admin):
     assert itself.status_code == 409
 
 
+@pytest.mark.parametrize("value", [False, True, "0.5"])
+def test_a_threshold_must_be_a_number(client, admin, value):
+    """Found by fuzzing: ``false`` was taken for 0.0 and the key created with it."""
+    before = client.get("/v1/admin/keys", headers=admin).json()
+    body = {"site": "https://news.example.com", "spam_threshold": value}
+    answer = client.post("/v1/admin/keys", json=body, headers=admin)
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["detail"]] == [["body", "spam_threshold"]]
+    assert client.get("/v1/admin/keys", headers=admin).json() == before
+
+
 def test_reload_swaps_in_a_promoted_model_and_refuses_a_corrupt_one(
     service_settings, models_copy, admin
 ):

@@ -93,6 +93,10 @@ def _decode(name: str, value: bytes, charset: str) -> str:
         raise AkismetRequestError(
             INVALID, f'"{name}" is not valid {charset}: send UTF-8 or set "blog_charset"'
         ) from None
+    except (UnicodeError, LookupError):  # a codec that decodes no text: "undefined", "base64"
+        raise AkismetRequestError(
+            INVALID, f'"blog_charset" {charset} is not a text encoding'
+        ) from None
 
 
 def key_of(fields: dict[str, str], host: str | None) -> str | None:
