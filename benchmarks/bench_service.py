@@ -583,17 +583,22 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def run_all(wrk: str, args: argparse.Namespace, tmp: Path) -> tuple[list[Result], list[str]]:
-    """The three routes on one server, one after the other; results and server errors."""
-    env = {
-        **os.environ,
-        "WINNOW_MODELS_DIR": str(args.models_dir.resolve()),
+def served_settings(models_dir: Path, tmp: Path, check_log: str) -> dict[str, str]:
+    """The ``WINNOW_*`` settings the service benchmarks serve with: a fresh SQLite file
+    in ``tmp`` and no rate limits (one client address and one key send everything:
+    measure the service, not its limits)."""
+    return {
+        "WINNOW_MODELS_DIR": str(models_dir.resolve()),
         "WINNOW_DATABASE_URL": f"sqlite:///{tmp / 'winnow.db'}",
-        "WINNOW_CHECK_LOG": args.check_log,
-        # One client address and one key send everything: measure the service, not its limits.
+        "WINNOW_CHECK_LOG": check_log,
         "WINNOW_IP_RATE_LIMIT": "0",
         "WINNOW_KEY_RATE_LIMIT": "0",
     }
+
+
+def run_all(wrk: str, args: argparse.Namespace, tmp: Path) -> tuple[list[Result], list[str]]:
+    """The three routes on one server, one after the other; results and server errors."""
+    env = {**os.environ, **served_settings(args.models_dir, tmp, args.check_log)}
     key = create_key(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

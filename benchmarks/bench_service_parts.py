@@ -26,7 +26,6 @@ import asyncio
 import gc
 import logging
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -40,7 +39,15 @@ from unittest.mock import patch
 import numpy as np
 
 import noop_app  # benchmarks/ is on sys.path when a script here runs
-from bench_service import HAM, SPAM, Target, create_key, noop_target, targets
+from bench_service import (
+    HAM,
+    SPAM,
+    Target,
+    create_key,
+    noop_target,
+    served_settings,
+    targets,
+)
 from benchtools import describe
 from winnow import moderation
 from winnow.moderation import Thresholds, judge_each
@@ -199,19 +206,12 @@ def main() -> None:
         f"{args.requests} requests per route and round, {args.concurrency} in flight, "
         f"medians of {args.rounds} rounds"
     )
-    tmp = Path(tempfile.mkdtemp(prefix="winnow-parts-"))
-    served = {
-        "WINNOW_MODELS_DIR": str(args.models_dir.resolve()),
-        "WINNOW_DATABASE_URL": f"sqlite:///{tmp / 'winnow.db'}",
-        "WINNOW_CHECK_LOG": args.check_log,
-        "WINNOW_IP_RATE_LIMIT": "0",
-        "WINNOW_KEY_RATE_LIMIT": "0",
-    }
-    with patch.dict(os.environ, served), judged_once() if args.judged_once else nullcontext():
-        key = create_key(dict(os.environ))
-        routes = [*targets("http://127.0.0.1", key), noop_target("http://127.0.0.1", key)]
-        costs = run(measure_routes(routes, args))
-    shutil.rmtree(tmp, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="winnow-parts-") as tmp:
+        served = served_settings(args.models_dir, Path(tmp), args.check_log)
+        with patch.dict(os.environ, served), judged_once() if args.judged_once else nullcontext():
+            key = create_key(dict(os.environ))
+            routes = [*targets("http://127.0.0.1", key), noop_target("http://127.0.0.1", key)]
+            costs = run(measure_routes(routes, args))
     judged = "each comment judged once, then remembered" if args.judged_once else "as served"
     show(f"Routes, {judged}; check log {args.check_log}", costs)
     gc.collect()

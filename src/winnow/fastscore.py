@@ -164,6 +164,9 @@ class _Compiled:
         self.char_ids = _char_lookup(table.units) if table.analyzer == "char_wb" else None
         self.kernels = compiled_kernels() if jit else None
         self.hashed = self.kernels.hash_table(table.keys, table.columns) if self.kernels else None
+        # The kernels' view of the weighting: idf per column, and the norm as 2, 1 or 0.
+        self.idf = vectorizer.idf_ if vectorizer.use_idf else np.ones(self.n_features)
+        self.norm = {"l2": 2, "l1": 1, None: 0}[vectorizer.norm]
         self.tf: np.ndarray | None = None
 
     def entries(self, docs: Sequence[str], words: Words) -> Entries:
@@ -180,11 +183,10 @@ class _Compiled:
     def decision(self, docs: Sequence[str], words: Words, coef: np.ndarray) -> np.ndarray:
         """Each document's TF-IDF row dotted with ``coef`` (the classifier's weights of
         this part's columns), computed by the kernels without building the rows."""
-        vectorizer = self.vectorizer
-        idf = vectorizer.idf_ if vectorizer.use_idf else np.ones(self.n_features)
-        norm = {"l2": 2, "l1": 1, None: 0}[vectorizer.norm]
         groups = self._groups(docs, words)
-        dots, norms = self.kernels.doc_scores(groups, idf, coef, vectorizer.sublinear_tf, norm)
+        dots, norms = self.kernels.doc_scores(
+            groups, self.idf, coef, self.vectorizer.sublinear_tf, self.norm
+        )
         return dots / norms
 
     def rows(
@@ -192,14 +194,11 @@ class _Compiled:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each document's TF-IDF row as CSR parts (indptr, columns, values), the same
         entries as :meth:`entries`, and the row dotted with ``coef``; one kernel call."""
-        vectorizer = self.vectorizer
-        idf = vectorizer.idf_ if vectorizer.use_idf else np.ones(self.n_features)
-        norm = {"l2": 2, "l1": 1, None: 0}[vectorizer.norm]
         groups = self._groups(docs, words)
         while True:
             tf = self._term_frequencies()
             indptr, columns, values, dots, largest = self.kernels.doc_rows(
-                groups, tf, idf, coef, norm
+                groups, tf, self.idf, coef, self.norm
             )
             if largest <= len(tf):
                 return indptr, columns, values, dots
