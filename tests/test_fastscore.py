@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import winnow
 from conftest import corpus_texts, soup
-from winnow import fastscore, ngrams, normalize
+from winnow import fastscore, kernels, ngrams, normalize
 from winnow.config import ModelConfig
 from winnow.errors import ModelIntegrityError
 from winnow.fastscore import (
@@ -139,6 +139,38 @@ def test_explained_rows_are_the_feature_rows(bundled_model, texts):
             assert np.array_equal(columns, row.indices) and np.array_equal(values, row.data)
         expected = bundled_model.proba_of(matrix)
         assert np.max(np.abs(probabilities - expected)) <= 1e-12
+
+
+def test_rows_from_code_points_are_the_rows_from_words(bundled_model, texts):
+    """Each part's rows straight from the batch's code points (one kernel call) are
+    those of the route through the batch's words."""
+    scorer = bundled_model.fast()
+    assert all(part.from_points for part, _ in scorer.parts)
+    for batch in (texts[:1], texts[100:105], texts[::4], REPEATED):
+        docs = scorer.prepare(batch)
+        _, points, ends = kernels.batch_points(list(docs))
+        words = ngrams.Words.of(docs)
+        for part, _ in scorer.parts:
+            coef = np.linspace(-1, 1, part.n_features)
+            by_points = part.point_rows(points, ends, coef)
+            by_words = part.rows(docs, words, coef)
+            for got, expected in zip(by_points, by_words, strict=True):
+                assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("top", [1, 5, 40])
+def test_reasons_picked_by_the_kernel_are_those_picked_in_python(bundled_model, texts, top):
+    """Strongest first, ties in row order, one per label, marker pieces skipped."""
+    lengths = set()
+    for batch in (texts[:3], texts[::5], REPEATED):
+        _, rows = bundled_model.explained(batch)
+        at = list(range(0, len(rows), 2))
+        spam = [i % 3 != 0 for i in at]
+        pairs = zip(at, spam, strict=True)
+        expected = [bundled_model.reasons_for(rows[i], towards, top) for i, towards in pairs]
+        assert bundled_model.reasons_each(rows, at, spam, top) == expected
+        lengths |= {len(reasons) for reasons in expected}
+    assert {0, top} <= lengths  # rows with none, and rows cut at ``top``
 
 
 def test_tables_round_trip_through_npz_without_pickle(bundled_model, texts):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ from winnow.moderation import (
     check_coalescer,
     judge,
     model_thresholds,
+    new_guids,
 )
 from winnow.registry import LiveModel
 from winnow.store import CheckLogWriter, open_store
@@ -135,3 +137,10 @@ def test_single_checks_of_one_turn_of_the_loop_are_judged_together(moderator, mo
     answers = asyncio.run(main())
     assert batches == [3]
     assert [a.verdict for a in answers] == [a.verdict for a in real(requests)]
+
+
+def test_checks_are_named_by_distinct_random_128_bit_hex():
+    names = new_guids(1000)
+    assert len(set(names)) == 1000
+    assert all(re.fullmatch("[0-9a-f]{32}", name) for name in names)
+    assert new_guids(0) == []

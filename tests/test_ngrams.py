@@ -1,6 +1,7 @@
 """Batch n-gram counting gives scikit-learn's vectorizers exactly: same vocabulary,
 same matrices, same trained model."""
 
+import re
 import sys
 
 import numpy as np
@@ -95,6 +96,40 @@ def test_the_kernels_know_every_whitespace_code_point():
     classes = kernels.char_classes()
     assert np.flatnonzero(classes & kernels.WS).tolist() == every
     assert every[-1] == kernels.LAST_SPACE
+
+
+def test_the_kernels_know_every_word_and_decimal_code_point():
+    classes = kernels.token_classes()
+    every = [chr(c) for c in range(sys.maxunicode + 1)]
+    word = [c for c, char in enumerate(every) if re.fullmatch(r"\w", char)]
+    decimal = [c for c, char in enumerate(every) if re.fullmatch(r"\d", char)]
+    assert np.flatnonzero(classes[:-1] & kernels.TOKEN_WORD).tolist() == word
+    assert np.flatnonzero(classes[:-1] & kernels.TOKEN_DECIMAL).tolist() == decimal
+    assert max(word[-1], decimal[-1]) <= kernels.LAST_WORD_POINT and classes[-1] == 0
+
+
+TOKEN_TRAPS = [
+    "$5 $$5 $ 5 $5.00 €12,50 £x ₹a1 $_ $٣٤ ٣٤ x$5",
+    "don't 'quoted' end. a.b.c a,b,, ..ab.. a'b' _a_ __ a_b",
+    "'a', 'ab', ab'. x1.2.3 3.14, v2.0.",
+    "𝔣𝔯𝔢𝔢 móney 東京の記事 ²³ ⅻ x²",
+    "a\x00b lone \ud800 surrogates\udfff",
+]
+
+
+def test_tokens_found_by_hand_are_the_token_patterns(varied_texts):
+    """The compiled tokeniser finds re.findall's tokens and their vocabulary ids
+    (tokens outside the vocabulary get 0)."""
+    docs = normalize_texts(varied_texts[::3]) + varied_texts[1::7] + TOKEN_TRAPS
+    found = [re.findall(WORD_TOKEN_PATTERN, doc) for doc in docs]
+    units = sorted({t for tokens in found for t in tokens})[::2]  # half the tokens known
+    ids = {unit: n + 1 for n, unit in enumerate(units)}
+    _, points, ends = kernels.batch_points(docs)
+    got, lengths = kernels.token_ids(
+        points, ends, kernels.token_classes(), *kernels.unit_index(units)
+    )
+    assert lengths.tolist() == [len(tokens) for tokens in found]
+    assert got.tolist() == [ids.get(t, 0) for tokens in found for t in tokens]
 
 
 @pytest.mark.parametrize("word", ["a", "ab", "abc", "abcd", "abcdefgh", "😀x"])

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+from dataclasses import asdict
 
 import pytest
 from fastapi import HTTPException, Request
 from fastapi.testclient import TestClient
 
+from winnow.moderation import Comment
 from winnow.registry import promote
 from winnow_service.app import create_app
 from winnow_service.deps import UNREADABLE, json_body
@@ -238,3 +240,8 @@ def test_a_caller_gone_mid_body_is_a_400_not_a_fault():
     with pytest.raises(HTTPException) as refused:
         asyncio.run(json_body(Request(scope, gone), CommentIn))
     assert (refused.value.status_code, refused.value.detail) == (400, UNREADABLE)
+
+
+def test_a_comment_in_carries_every_field_to_the_library():
+    fields = {name: f"value of {name}" for name in Comment.__dataclass_fields__}
+    assert asdict(CommentIn(**fields).comment()) == fields

@@ -44,7 +44,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from winnow.compiled import compiled_kernels
 from winnow.errors import ModelIntegrityError
-from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, Words, token_stream
+from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, WORD_TOKEN_PATTERN, Words, token_stream
 
 TABLES_FILE = "fastscore.npz"
 TABLES_FORMAT = 1
@@ -168,6 +168,15 @@ class _Compiled:
         self.idf = vectorizer.idf_ if vectorizer.use_idf else np.ones(self.n_features)
         self.norm = {"l2": 2, "l1": 1, None: 0}[vectorizer.norm]
         self.tf: np.ndarray | None = None
+        # Rows straight from a batch's code points: a char_wb part, or a word part whose
+        # tokens the kernels find by hand (winnow.ngrams.WORD_TOKEN_PATTERN).
+        by_hand = table.token_pattern in (None, WORD_TOKEN_PATTERN)
+        self.from_points = self.kernels is not None and by_hand
+        self.units = (
+            self.kernels.unit_index(list(table.units))
+            if self.from_points and self.pattern is not None
+            else None
+        )
 
     def entries(self, docs: Sequence[str], words: Words) -> Entries:
         if self.kernels is not None:
@@ -195,11 +204,42 @@ class _Compiled:
         """Each document's TF-IDF row as CSR parts (indptr, columns, values), the same
         entries as :meth:`entries`, and the row dotted with ``coef``; one kernel call."""
         groups = self._groups(docs, words)
+        kernels = self.kernels
+        return self._weighed(lambda tf: kernels.doc_rows(groups, tf, self.idf, coef, self.norm))
+
+    def point_rows(
+        self, points: np.ndarray, doc_ends: np.ndarray, coef: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`rows` of the documents whose code points end at ``doc_ends`` in
+        ``points`` (see :func:`winnow.kernels.batch_points`): words, tokens, n-grams and
+        rows in one kernel call. Only where :attr:`from_points` says so."""
+        table, kernels = self.table, self.kernels
+        if self.pattern is None:
+            space = table.units.get(" ", 0)
+
+            def found(tf: np.ndarray) -> tuple:
+                weights = (tf, self.idf, coef, self.norm)
+                return kernels.char_rows(
+                    points, doc_ends, self.char_ids, space, table.ngram_range, table.bits,
+                    self.hashed, weights,
+                )  # fmt: skip
+        else:
+
+            def found(tf: np.ndarray) -> tuple:
+                weights = (tf, self.idf, coef, self.norm)
+                return kernels.word_rows(
+                    points, doc_ends, self.units, table.ngram_range, table.bits, self.hashed,
+                    weights,
+                )  # fmt: skip
+
+        return self._weighed(found)
+
+    def _weighed(self, rows_with: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What a rows kernel gives (``rows_with(tf)``), called again with a longer
+        term-frequency table when a count went past it."""
         while True:
             tf = self._term_frequencies()
-            indptr, columns, values, dots, largest = self.kernels.doc_rows(
-                groups, tf, self.idf, coef, self.norm
-            )
+            indptr, columns, values, dots, largest = rows_with(tf)
             if largest <= len(tf):
                 return indptr, columns, values, dots
             self._term_frequencies(largest)
@@ -469,7 +509,7 @@ class FastScorer:
         coef, intercept, a, b = self.linear
         return expit(-(a * (rows @ coef + intercept) + b))
 
-    def explained(self, texts: Texts) -> tuple[np.ndarray, list[Row]]:
+    def explained(self, texts: Texts) -> tuple[np.ndarray, Sequence[Row]]:
         """:meth:`probabilities` and each text's feature row as (columns, values): the
         entries of :meth:`features`' rows, in the same order, with no sparse matrix
         built (for the one comment of a service check, scipy's constructors cost more
@@ -485,32 +525,65 @@ class FastScorer:
         decision = np.fromiter((v @ coef[c] for c, v in rows), np.float64, len(rows))
         return expit(-(a * (decision + intercept) + b)), rows
 
-    def _fused_explained(self, docs: Sequence[str]) -> tuple[np.ndarray, list[Row]]:
+    def _fused_explained(self, docs: Sequence[str]) -> tuple[np.ndarray, Rows]:
         """:meth:`explained` from one kernel call per part, which gives a part's rows
         and their dot with the classifier's weights together."""
         coef, intercept, a, b = self.linear
-        words, decision, offset = Words.of(docs), np.full(len(docs), intercept), 0
-        blocks = []
+        decision, offset, blocks = np.full(len(docs), intercept), 0, []
+        rows_of = self._rows_route(docs)
         for part, weight in self.parts:
-            indptr, columns, values, dots = part.rows(
-                docs, words, coef[offset : offset + part.n_features]
-            )
+            indptr, columns, values, dots = rows_of(part, coef[offset : offset + part.n_features])
             if weight is not None:
                 values, dots = values * weight, dots * weight
             decision += dots
-            blocks.append((indptr.tolist(), columns + offset, values))
+            blocks.append((indptr, columns + offset, values))
             offset += part.n_features
-        return expit(-(a * decision + b)), _side_by_side(blocks, len(docs))
+        return expit(-(a * decision + b)), Rows.side_by_side(blocks)
+
+    def _rows_route(self, docs: Sequence[str]) -> Any:
+        """How each part's rows of ``docs`` are found (``route(part, coef)``): from the
+        batch's code points where every part can, else from its words."""
+        if all(part.from_points for part, _ in self.parts):
+            _, points, ends = compiled_kernels().batch_points(list(docs))
+            return lambda part, coef: part.point_rows(points, ends, coef)
+        words = Words.of(docs)
+        return lambda part, coef: part.rows(docs, words, coef)
 
 
-def _side_by_side(blocks: list[tuple[list[int], np.ndarray, np.ndarray]], n_docs: int) -> list[Row]:
-    """Each document's row from the parts' CSR blocks (indptr, columns, values): its
-    entries of each block after the earlier blocks', as :func:`_stacked` places them."""
-    rows = []
-    for d in range(n_docs):
-        parts = [(c[p[d] : p[d + 1]], v[p[d] : p[d + 1]]) for p, c, v in blocks]
-        rows.append((np.concatenate([c for c, _ in parts]), np.concatenate([v for _, v in parts])))
-    return rows
+@dataclass(frozen=True, eq=False)
+class Rows(Sequence[Row]):
+    """Feature rows kept as the parts' blocks: ``columns`` and ``values`` hold every
+    part's entries, part after part, and row ``r``'s entries of part ``p`` are
+    ``bounds[p, r]:bounds[p, r + 1]``. A row, read by position, is its entries of each
+    part after the earlier parts' (as :func:`_stacked` places them); the compiled
+    reasons read the blocks as they are."""
+
+    columns: np.ndarray
+    values: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def side_by_side(cls, blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Rows:
+        """The rows of the parts' CSR blocks (indptr, columns, values)."""
+        starts = np.cumsum([0, *(len(columns) for _, columns, _ in blocks[:-1])]).tolist()
+        bounds = np.stack([indptr + starts[p] for p, (indptr, _, _) in enumerate(blocks)])
+        columns = np.concatenate([columns for _, columns, _ in blocks])
+        return cls(columns, np.concatenate([values for _, _, values in blocks]), bounds)
+
+    def __len__(self) -> int:
+        return self.bounds.shape[1] - 1
+
+    def __getitem__(self, r: Any) -> Any:
+        if isinstance(r, slice):
+            return [self[i] for i in range(len(self))[r]]
+        if not -len(self) <= r < len(self):
+            raise IndexError(r)
+        r %= len(self)
+        spans = [slice(start, end) for start, end in self.bounds[:, r : r + 2].tolist()]
+        return (
+            np.concatenate([self.columns[s] for s in spans]),
+            np.concatenate([self.values[s] for s in spans]),
+        )
 
 
 def _entries_of(part: Any, docs: Any, words: Words, weight: float | None) -> Entries:

@@ -291,6 +291,46 @@ def weigh_row(columns, values, tf, idf, coef, norm):
     return dot
 
 
+@jit
+def _top_entries(bounds, columns, values, coef, label_ids, rows, directions, top):
+    """For each of ``rows``, the positions of its ``top`` entries that push hardest
+    its ``direction`` (+1 towards spam, -1 towards ham), one per label: strongest
+    first, ties in row order, entries without a label (-1) skipped; -1 pads.
+
+    Row ``r`` is made of the blocks ``bounds[p, r]:bounds[p, r + 1]`` of the entries,
+    part after part. The entries pushing the row's way are gathered once, in row
+    order; each pick then scans them: a handful of picks cost less than a sort.
+    """
+    picked = np.full((len(rows), top), -1, np.int64)
+    labels = np.empty(top, np.int64)
+    longest = 0
+    for r in rows:
+        longest = max(longest, np.sum(bounds[:, r + 1] - bounds[:, r]))
+    strengths, where = np.empty(longest), np.empty(longest, np.int64)
+    for j in range(len(rows)):
+        r, n_found = rows[j], 0
+        for p in range(bounds.shape[0]):
+            for k in range(bounds[p, r], bounds[p, r + 1]):
+                strength = values[k] * coef[columns[k]] * directions[j]
+                if strength > 0 and label_ids[columns[k]] >= 0:
+                    strengths[n_found], where[n_found] = strength, k
+                    n_found += 1
+        n = 0
+        while n < top:
+            best = -1
+            for i in range(n_found):  # the first of the strongest left
+                if strengths[i] > 0 and (best < 0 or strengths[i] > strengths[best]):
+                    best = i
+            if best < 0:
+                break
+            strengths[best] = 0.0  # taken
+            label = label_ids[columns[where[best]]]
+            if label not in labels[:n]:
+                picked[j, n], labels[n] = where[best], label
+                n += 1
+    return picked
+
+
 # Code points: their classes, and literals found among them.
 LAST_SPACE = 0x3000  # no code point above it is whitespace (a test checks all of them)
 # Classes of code points (bits of char_classes()): whitespace to str.split and to the
@@ -450,6 +490,154 @@ def batch_points(texts: list[str]) -> tuple[str, np.ndarray, np.ndarray]:
     return joined, points, np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
 
 
+# Word tokens: the matches of ``winnow.ngrams.WORD_TOKEN_PATTERN``,
+# ``[$€£₹]?\b\w[\w'.,]*\w\b|[$€£₹]\d+``, found by hand (``re.findall``'s order and
+# rules). Classes of code points (bits of token_classes()): the regex' \w (a letter,
+# digit or numeral to ``str.isalnum``, or ``_``), its \d (``str.isdecimal``), a
+# currency sign, and the three marks a token may hold inside.
+TOKEN_WORD, TOKEN_DECIMAL, TOKEN_CURRENCY, TOKEN_INNER = 1, 2, 4, 8
+LAST_WORD_POINT = 0x3FFFF  # no code point above it is \w or \d (a test checks them all)
+
+
+@functools.cache
+def token_classes() -> np.ndarray:
+    """The token class bits of each code point up to :data:`LAST_WORD_POINT`; the last
+    slot (none) is every code point past it."""
+    chars = [chr(c) for c in range(LAST_WORD_POINT + 1)]
+    table = np.zeros(LAST_WORD_POINT + 2, np.uint8)
+    table[[c for c, char in enumerate(chars) if char.isalnum() or char == "_"]] |= TOKEN_WORD
+    table[[c for c, char in enumerate(chars) if char.isdecimal()]] |= TOKEN_DECIMAL
+    table[list(map(ord, "$€£₹"))] |= TOKEN_CURRENCY
+    table[list(map(ord, "'.,"))] |= TOKEN_INNER
+    return table
+
+
+@jit
+def token_class(points, k, classes):
+    c = points[k]
+    return classes[c] if c < len(classes) else classes[-1]
+
+
+@jit
+def is_word(points, k, classes):
+    return token_class(points, k, classes) & TOKEN_WORD != 0
+
+
+@jit
+def token_end(points, i, start, end, classes):
+    """Where the token matched at ``points[i]`` ends (the document is
+    ``points[start:end]``), or -1 when none starts there."""
+    here = token_class(points, i, classes)
+    j = i + 1 if here & TOKEN_CURRENCY else i  # [$€£₹]? is greedy
+    if (
+        j < end
+        and is_word(points, j, classes)
+        and (j == start or not is_word(points, j - 1, classes))
+    ):
+        run = j + 1  # [\w'.,]* as far as it goes, then back to a \w before a \b
+        while run < end and token_class(points, run, classes) & (TOKEN_WORD | TOKEN_INNER):
+            run += 1
+        for last in range(run - 1, j, -1):
+            if is_word(points, last, classes) and (
+                last + 1 == end or not is_word(points, last + 1, classes)
+            ):
+                return last + 1
+    if here & TOKEN_CURRENCY:
+        digits = i + 1
+        while digits < end and token_class(points, digits, classes) & TOKEN_DECIMAL:
+            digits += 1
+        if digits > i + 1:
+            return digits
+    return -1
+
+
+@jit
+def fnv(points, start, end):
+    h = FNV_OFFSET
+    for k in range(start, end):
+        h = (h ^ np.uint64(points[k])) * FNV_PRIME
+    return h
+
+
+@jit
+def _unit_index(points, ends):
+    """A table of the units ``points[ends[u - 1]:ends[u]]``: (slots holding unit
+    numbers or -1, each unit's hash, each unit's start)."""
+    table = np.full(table_size(len(ends)), -1, np.int64)
+    mask = np.uint64(len(table) - 1)
+    hashes, starts = np.empty(len(ends), np.uint64), np.empty(len(ends), np.int64)
+    start = 0
+    for u in range(len(ends)):
+        hashes[u], starts[u] = fnv(points, start, ends[u]), start
+        at = slot(hashes[u], mask)
+        while table[at] >= 0:
+            at = (at + np.uint64(1)) & mask
+        table[at], start = u, ends[u]
+    return table, hashes, starts
+
+
+@jit
+def unit_id(points, start, end, index, unit_points, unit_ends):
+    """The id (number + 1) of the unit written ``points[start:end]``; EMPTY if none."""
+    table, hashes, starts = index
+    mask, h = np.uint64(len(table) - 1), fnv(points, start, end)
+    at = slot(h, mask)
+    while table[at] >= 0:
+        u = table[at]
+        if hashes[u] == h and unit_ends[u] - starts[u] == end - start:
+            for k in range(end - start):
+                if unit_points[starts[u] + k] != points[start + k]:
+                    break
+            else:
+                return np.uint64(u + 1)
+        at = (at + np.uint64(1)) & mask
+    return EMPTY
+
+
+@jit
+def token_ids(points, doc_ends, classes, index, unit_points, unit_ends):
+    """The ids of each document's tokens, documents one after another, and how many
+    each has."""
+    ids, lengths = np.empty(len(points), np.uint64), np.zeros(len(doc_ends), np.int64)
+    n, start = 0, 0
+    for d in range(len(doc_ends)):
+        i, end = start, doc_ends[d]
+        while i < end:
+            token = token_end(points, i, start, end, classes)
+            if token < 0:
+                i += 1
+                continue
+            ids[n] = unit_id(points, i, token, index, unit_points, unit_ends)
+            n, lengths[d], i = n + 1, lengths[d] + 1, token
+        start = end
+    return ids[:n], lengths
+
+
+@jit
+def _word_rows(
+    points, doc_ends, classes, index, unit_points, unit_ends, ngram, bits, table, weights
+):
+    """A ``word`` part's rows (see :func:`_doc_rows`) straight from the code points."""
+    ids, lengths = token_ids(points, doc_ends, classes, index, unit_points, unit_ends)
+    item_ptr, columns = word_ngrams(ids, lengths, ngram[0], ngram[1], bits, table)
+    every = np.arange(len(doc_ends) + 1)
+    return _doc_rows(every, every[:-1], item_ptr, columns, *weights)
+
+
+@jit
+def _char_rows(points, doc_ends, classes, char_ids, space_id, ngram, bits, table, weights):
+    """A ``char_wb`` part's rows (see :func:`_doc_rows`) straight from the code points:
+    each distinct word's n-grams found once."""
+    ids, per_doc, bounds = _split_words(points, doc_ends, classes)
+    starts, ends = bounds[:, 0].copy(), bounds[:, 1].copy()
+    item_ptr, columns = char_wb(
+        points, starts, ends, char_ids, space_id, ngram[0], ngram[1], bits, table
+    )
+    doc_ptr = np.zeros(len(doc_ends) + 1, np.int64)
+    doc_ptr[1:] = np.cumsum(per_doc)
+    return _doc_rows(doc_ptr, ids, item_ptr, columns, *weights)
+
+
 # The normaliser's quick tests (``winnow.normalize``), one bit each in hint_flags.
 HINTS = ("dot", "spaced", "leet", "email", "link", "phone", "money", "rate", "spaces")
 DOT, SPACED, LEET, EMAIL, LINK, PHONE, MONEY, RATE, SPACES = (1 << i for i in range(len(HINTS)))
@@ -587,3 +775,48 @@ def doc_rows(
     """(indptr, columns, values, dots, largest count) of each document's TF-IDF row
     from ``groups`` (see :func:`_doc_rows`)."""
     return _doc_rows(*groups, tf, idf, coef, norm)
+
+
+def top_entries(
+    bounds: np.ndarray, columns: np.ndarray, values: np.ndarray, coef: np.ndarray,
+    label_ids: np.ndarray, rows: list[int], towards_spam: list[bool], top: int,
+) -> np.ndarray:  # fmt: skip
+    """(len(rows), top) positions of the entries giving each row's reasons (see
+    :func:`_top_entries`)."""
+    directions = np.where(np.array(towards_spam, bool), 1.0, -1.0)
+    return _top_entries(
+        bounds, columns, values, coef, label_ids, np.array(rows, np.int64), directions, top
+    )
+
+
+def unit_index(units: list[str]) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """What :func:`unit_id` finds tokens with: (the table, hashes and starts of the
+    units), the units' code points and where each ends; unit ``u`` has id ``u + 1``."""
+    _, points, ends = batch_points(units)
+    return _unit_index(points, ends), points, ends
+
+
+def word_rows(
+    points: np.ndarray, doc_ends: np.ndarray, units: tuple, ngram: tuple, bits: int,
+    table: np.ndarray, weights: tuple,
+) -> tuple:  # fmt: skip
+    """A ``word`` part's rows with :data:`~winnow.ngrams.WORD_TOKEN_PATTERN`'s tokens, as
+    :func:`doc_rows` gives them; ``units`` from :func:`unit_index`, ``weights`` is
+    (tf, idf, coef, norm)."""
+    index, unit_points, unit_ends = units
+    return _word_rows(
+        points, doc_ends, token_classes(), index, unit_points, unit_ends, ngram, bits, table,
+        weights,
+    )  # fmt: skip
+
+
+def char_rows(
+    points: np.ndarray, doc_ends: np.ndarray, char_ids: np.ndarray, space_id: int,
+    ngram: tuple, bits: int, table: np.ndarray, weights: tuple,
+) -> tuple:  # fmt: skip
+    """A ``char_wb`` part's rows, as :func:`doc_rows` gives them (``weights`` is (tf,
+    idf, coef, norm))."""
+    return _char_rows(
+        points, doc_ends, char_classes(), char_ids, np.uint64(space_id), ngram, bits, table,
+        weights,
+    )  # fmt: skip

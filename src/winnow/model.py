@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -12,13 +13,15 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from winnow.compiled import compiled_kernels
 from winnow.config import ModelConfig
 from winnow.corpus import LABEL_NAMES, SPAM
-from winnow.fastscore import FastScorer, Prepared, Row, Texts, check_scorer
+from winnow.fastscore import PROBE_TEXTS, FastScorer, Prepared, Row, Rows, Texts, check_scorer
 from winnow.features import build_features
 from winnow.normalize import TextNormalizer
 
 SOLVER_SEED = 0
+Label = tuple[str, str]  # a reason's kind and readable n-gram
 
 
 def build_pipeline(params: ModelConfig) -> Pipeline:
@@ -87,7 +90,15 @@ class SpamModel:
     scorer: FastScorer | None = field(default=None, repr=False)
     _feature_names: np.ndarray | None = field(default=None, init=False, repr=False)
     _coef: np.ndarray | None = field(default=None, init=False, repr=False)
-    _labels: dict[int, tuple[str, str] | None] = field(default_factory=dict, init=False, repr=False)
+    _label_table: tuple[np.ndarray, list[Label]] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def warm(self) -> SpamModel:
+        """The model, with what its first check would otherwise work out done now: the
+        compiled scorer, the reasons' labels and their kernels (a server loads it so)."""
+        self.explain_each(PROBE_TEXTS)
+        return self
 
     def fast(self) -> FastScorer:
         """The compiled scorer (compiled and checked against the pipeline on first use)."""
@@ -136,37 +147,66 @@ class SpamModel:
     def explain_each(self, texts: Texts, top: int = 5) -> list[list[dict[str, Any]]]:
         """:meth:`explain` of every text, from feature rows built once for the batch."""
         probabilities, rows = self.explained(texts)
-        return [
-            self.reasons_for(row, label_for(p, self.threshold) == "spam", top)
-            for row, p in zip(rows, probabilities, strict=True)
-        ]
+        spam = [label_for(p, self.threshold) == "spam" for p in probabilities]
+        return self.reasons_each(rows, range(len(rows)), spam, top)
 
     def reasons_of(self, row: csr_matrix, spam: bool, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of one feature row that pushed most towards spam (or towards ham)."""
         return self.reasons_for((row.indices, row.data), spam, top)
 
     def reasons_for(self, row: Row, spam: bool, top: int = 5) -> list[dict[str, Any]]:
-        """:meth:`reasons_of` a row given as (columns, values)."""
+        """:meth:`reasons_of` a row given as (columns, values): its strongest entries
+        pushing that way, strongest first (ties in row order), one per label."""
         columns, values = row
         weights = values * self._coefficients()[columns]
         pushing = np.flatnonzero(weights > 0 if spam else weights < 0)
         strength = -weights[pushing] if spam else weights[pushing]
         order = pushing[np.argsort(strength, kind="stable")]  # ties: in row order
-        reasons: dict[tuple[str, str], dict[str, Any]] = {}
+        label_ids, labels = self._labels()
+        reasons: dict[Label, dict[str, Any]] = {}
         for i in order.tolist():
-            label = self._label_of(int(columns[i]))
-            if label is not None:
-                reason = _reason_of(label, float(weights[i]), float(values[i]))
-                reasons.setdefault((reason["kind"], reason["ngram"]), reason)
+            label = labels[label_ids[columns[i]]] if label_ids[columns[i]] >= 0 else None
+            if label is not None and label not in reasons:
+                reasons[label] = _reason_of(label, float(weights[i]), float(values[i]))
                 if len(reasons) == top:
                     break
         return list(reasons.values())
 
-    def _label_of(self, column: int) -> tuple[str, str] | None:
-        """:func:`_label` of a column's feature, worked out once per column."""
-        if column not in self._labels:
-            self._labels[column] = _label(str(self._names()[column]))
-        return self._labels[column]
+    def reasons_each(
+        self, rows: Sequence[Row], at: Sequence[int], spam: Sequence[bool], top: int = 5
+    ) -> list[list[dict[str, Any]]]:
+        """:meth:`reasons_for` of each ``rows[at[j]]``, towards spam where ``spam[j]``:
+        for the compiled scorer's rows, the entries are picked by one kernel call for
+        all (the same picks)."""
+        kernels = compiled_kernels()
+        if not isinstance(rows, Rows) or kernels is None or not len(at):
+            return [self.reasons_for(rows[i], s, top) for i, s in zip(at, spam, strict=True)]
+        label_ids, labels = self._labels()
+        coef = self._coefficients()
+        picked = kernels.top_entries(
+            rows.bounds, rows.columns, rows.values, coef, label_ids, list(at), list(spam), top
+        )
+        found = picked[picked >= 0]
+        columns, values = rows.columns[found], rows.values[found]
+        entries = iter(zip(columns.tolist(), values.tolist(), coef[columns].tolist(), strict=True))
+        return [
+            [
+                _reason_of(labels[label_ids[column]], value * weight, value)
+                for column, value, weight in islice(entries, int(n))
+            ]
+            for n in np.count_nonzero(picked >= 0, axis=1).tolist()
+        ]
+
+    def _labels(self) -> tuple[np.ndarray, list[Label]]:
+        """Each column's reason label as an index into the distinct labels (-1 for a
+        column that gives none), worked out for every column once."""
+        if self._label_table is None:
+            every = [_label(str(name)) for name in self._names()]
+            distinct = list(dict.fromkeys(label for label in every if label is not None))
+            index = {label: i for i, label in enumerate(distinct)}
+            ids = np.fromiter((-1 if x is None else index[x] for x in every), np.int64, len(every))
+            self._label_table = (ids, distinct)
+        return self._label_table
 
     def _coefficients(self) -> np.ndarray:
         if self._coef is None:

@@ -8,9 +8,9 @@ operator or the site's API key overrides them.
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from winnow.batching import Coalescer
@@ -18,7 +18,14 @@ from winnow.errors import ModelNotFoundError
 from winnow.keys import KeyRing
 from winnow.model import SpamModel
 from winnow.registry import LiveModel
-from winnow.store import CheckLogWriter, CheckRecord, FeedbackRecord, KeyRecord, Store
+from winnow.store import (
+    CheckLogWriter,
+    CheckRecord,
+    FeedbackRecord,
+    KeyRecord,
+    Store,
+    utc_now,
+)
 
 Verdict = Literal["ham", "spam", "discard"]
 REASONS_SHOWN = 5
@@ -120,14 +127,17 @@ def judge_each(
     docs = model.prepare(texts)
     with_rows = explain and (all(explain_ham) or len(docs) <= FEW_TO_EXPLAIN)
     probabilities, rows = model.explained(docs) if with_rows else (model.predict_proba(docs), [])
-    verdicts = [t.verdict(float(p)) for t, p in zip(thresholds, probabilities, strict=True)]
+    scores = probabilities.tolist()
+    verdicts = [t.verdict(p) for t, p in zip(thresholds, scores, strict=True)]
     wanted = [i for i, v in enumerate(verdicts) if explain and (explain_ham[i] or v != "ham")]
+    at: Sequence[int] = wanted
     if not with_rows and wanted:
-        rows = dict(zip(wanted, model.explained(docs.take(wanted))[1], strict=True))
-    reasons = {i: model.reasons_for(rows[i], verdicts[i] != "ham", REASONS_SHOWN) for i in wanted}
+        rows, at = model.explained(docs.take(wanted))[1], range(len(wanted))
+    spam = [verdicts[i] != "ham" for i in wanted]
+    reasons = dict(zip(wanted, model.reasons_each(rows, at, spam, REASONS_SHOWN), strict=True))
     return [
-        Judgement(float(p), v, model.version, reasons.get(i, []))
-        for i, (p, v) in enumerate(zip(probabilities, verdicts, strict=True))
+        Judgement(p, v, model.version, reasons.get(i, []))
+        for i, (p, v) in enumerate(zip(scores, verdicts, strict=True))
     ]
 
 
@@ -231,14 +241,12 @@ class Moderator:
             )
         )
         answers = [
-            replace(
-                forced(r.fixed, model) if r.fixed is not None else next(judged),
-                guid=secrets.token_hex(16),
-            )
-            for r in requests
+            _named(forced(r.fixed, model) if r.fixed is not None else next(judged), guid)
+            for r, guid in zip(requests, new_guids(len(requests)), strict=True)
         ]
+        now = utc_now()
         for request, answer in zip(requests, answers, strict=True):
-            self._log(request.comment, answer, request.key, request.api, request.is_test)
+            self._log(request, answer, now)
         return answers
 
     def feedback(
@@ -253,27 +261,40 @@ class Moderator:
         )
         return self.store.add_feedback(record)
 
-    def _log(
-        self, comment: Comment, answer: Judgement, key: KeyRecord | None, api: str, is_test: bool
-    ) -> None:
+    def _log(self, request: CheckRequest, answer: Judgement, now: str) -> None:
         if self.log_writer is None or self.log_mode == "off":
             return
-        full = self.log_mode == "full" and not is_test
+        comment, key = request.comment, request.key
+        full = self.log_mode == "full" and not request.is_test
         details = {k: v for k, v in asdict(comment).items() if v and k != "text"} if full else None
         self.log_writer.put(
             CheckRecord(
-                api=api,
+                api=request.api,
                 guid=answer.guid,
                 verdict=answer.verdict,
                 spam_probability=answer.spam_probability,
                 model_version=answer.model_version,
                 key_id=key.id if key else None,
                 site=_site(comment, key),
-                is_test=is_test,
+                is_test=request.is_test,
                 text=comment.text if full else None,
                 fields=details,
+                created_at=now,
             )
         )
+
+
+def new_guids(count: int) -> list[str]:
+    """``count`` random names for checks (128 bits each, as ``secrets.token_hex(16)``),
+    drawn from the system's generator in one call."""
+    drawn = os.urandom(16 * count).hex()
+    return [drawn[i : i + 32] for i in range(0, 32 * count, 32)]
+
+
+def _named(judgement: Judgement, guid: str) -> Judgement:
+    """The judgement under its check's name."""
+    j = judgement
+    return Judgement(j.spam_probability, j.verdict, j.model_version, j.reasons, guid)
 
 
 def check_coalescer(moderator: Moderator) -> Coalescer[CheckRequest, Judgement]:

@@ -202,7 +202,8 @@ def load_model(models_dir: Path | str | None = None, version: str | None = None)
     version_dir, metadata = _version(models_dir, version)
     pipeline = _load_verified(version_dir, metadata, ARTIFACT_FILE, Pipeline)
     scorer = _load_scorer(version_dir, metadata, pipeline)
-    return SpamModel(pipeline, float(metadata["threshold"]), version_dir.name, metadata, scorer)
+    model = SpamModel(pipeline, float(metadata["threshold"]), version_dir.name, metadata, scorer)
+    return model.warm()
 
 
 def _load_scorer(version_dir: Path, metadata: dict[str, Any], pipeline: Pipeline) -> FastScorer:
