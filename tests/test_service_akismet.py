@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from conftest import count_batches
 from service_fixtures import SITE
 from test_service_native import HAM, SPAM
+from winnow_service.akismet_api import reasons_header
 from winnow_service.app import create_app
 
 THANKS = "Thanks for making the web a better place."
@@ -191,3 +192,11 @@ def test_without_a_model_the_plugin_is_told_to_hold_the_comment(
     assert answer.headers["x-akismet-error"] == "no model available: the service cannot score"
     assert answer.text == "Service unavailable: no model available: the service cannot score"
     assert str(tmp_path) not in answer.text + str(answer.headers)
+
+
+@pytest.mark.parametrize("ngram", ["cash now", "Спасибо", "lone \ud800 surrogate", 'a"b\\\n'])
+def test_reasons_header_is_ascii_json_of_the_reasons(ngram):
+    reasons = [{"ngram": ngram, "kind": "word", "weight": 1.25}, {"ngram": "x", "kind": "char"}]
+    header = reasons_header(reasons)
+    assert header.isascii() and "\n" not in header
+    assert json.loads(header) == reasons

@@ -565,8 +565,10 @@ class Rows(Sequence[Row]):
     @classmethod
     def side_by_side(cls, blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Rows:
         """The rows of the parts' CSR blocks (indptr, columns, values)."""
-        starts = np.cumsum([0, *(len(columns) for _, columns, _ in blocks[:-1])]).tolist()
-        bounds = np.stack([indptr + starts[p] for p, (indptr, _, _) in enumerate(blocks)])
+        bounds, start = np.empty((len(blocks), len(blocks[0][0])), np.int64), 0
+        for p, (indptr, columns, _) in enumerate(blocks):
+            np.add(indptr, start, out=bounds[p])
+            start += len(columns)
         columns = np.concatenate([columns for _, columns, _ in blocks])
         return cls(columns, np.concatenate([values for _, _, values in blocks]), bounds)
 

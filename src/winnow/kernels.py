@@ -295,15 +295,15 @@ def weigh_row(columns, values, tf, idf, coef, norm):
 def _top_entries(bounds, columns, values, coef, label_ids, rows, directions, top):
     """For each of ``rows``, the positions of its ``top`` entries that push hardest
     its ``direction`` (+1 towards spam, -1 towards ham), one per label: strongest
-    first, ties in row order, entries without a label (-1) skipped; -1 pads.
+    first, ties in row order, entries without a label (-1) skipped. Returns the
+    positions, row after row, and how many each row got.
 
     Row ``r`` is made of the blocks ``bounds[p, r]:bounds[p, r + 1]`` of the entries,
     part after part. The entries pushing the row's way are gathered once, in row
     order; each pick then scans them: a handful of picks cost less than a sort.
     """
-    picked = np.full((len(rows), top), -1, np.int64)
-    labels = np.empty(top, np.int64)
-    longest = 0
+    picked, counts = np.empty(len(rows) * top, np.int64), np.zeros(len(rows), np.int64)
+    labels, filled, longest = np.empty(top, np.int64), 0, 0
     for r in rows:
         longest = max(longest, np.sum(bounds[:, r + 1] - bounds[:, r]))
     strengths, where = np.empty(longest), np.empty(longest, np.int64)
@@ -326,9 +326,10 @@ def _top_entries(bounds, columns, values, coef, label_ids, rows, directions, top
             strengths[best] = 0.0  # taken
             label = label_ids[columns[where[best]]]
             if label not in labels[:n]:
-                picked[j, n], labels[n] = where[best], label
-                n += 1
-    return picked
+                picked[filled], labels[n] = where[best], label
+                n, filled = n + 1, filled + 1
+        counts[j] = n
+    return picked[:filled], counts
 
 
 # Code points: their classes, and literals found among them.
@@ -780,9 +781,9 @@ def doc_rows(
 def top_entries(
     bounds: np.ndarray, columns: np.ndarray, values: np.ndarray, coef: np.ndarray,
     label_ids: np.ndarray, rows: list[int], towards_spam: list[bool], top: int,
-) -> np.ndarray:  # fmt: skip
-    """(len(rows), top) positions of the entries giving each row's reasons (see
-    :func:`_top_entries`)."""
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The positions of the entries giving each row's reasons, row after row, and how
+    many each row got (see :func:`_top_entries`)."""
     directions = np.where(np.array(towards_spam, bool), 1.0, -1.0)
     return _top_entries(
         bounds, columns, values, coef, label_ids, np.array(rows, np.int64), directions, top

@@ -183,18 +183,17 @@ class SpamModel:
             return [self.reasons_for(rows[i], s, top) for i, s in zip(at, spam, strict=True)]
         label_ids, labels = self._labels()
         coef = self._coefficients()
-        picked = kernels.top_entries(
+        found, counts = kernels.top_entries(
             rows.bounds, rows.columns, rows.values, coef, label_ids, list(at), list(spam), top
         )
-        found = picked[picked >= 0]
         columns, values = rows.columns[found], rows.values[found]
         entries = iter(zip(columns.tolist(), values.tolist(), coef[columns].tolist(), strict=True))
         return [
             [
                 _reason_of(labels[label_ids[column]], value * weight, value)
-                for column, value, weight in islice(entries, int(n))
+                for column, value, weight in islice(entries, n)
             ]
-            for n in np.count_nonzero(picked >= 0, axis=1).tolist()
+            for n in counts.tolist()
         ]
 
     def _labels(self) -> tuple[np.ndarray, list[Label]]:

@@ -268,11 +268,13 @@ def _may_match(hint: re.Pattern[str], texts: list[str]) -> list[int]:
     return sorted({i for a, b in zip(first, last, strict=True) for i in range(a, b + 1)})
 
 
-class TextNormalizer(TransformerMixin, BaseEstimator):
+class TextNormalizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Stateless scikit-learn transformer applying :func:`normalize_text`.
 
     Accepts any iterable of strings (list, array, pandas Series); missing values
-    become empty strings.
+    become empty strings. Its output is text, which no ``set_output`` container
+    holds, so ``transform`` is not wrapped for one (the wrapper cost as much as
+    cleaning a short comment).
     """
 
     def fit(self, X: Iterable[str], y: object = None) -> TextNormalizer:
