@@ -23,7 +23,7 @@ from winnow.keys import site_matches
 from winnow.moderation import CheckRequest, Judgement, Moderator
 from winnow.ratelimit import retry_after
 from winnow.store import KeyRecord, utc_now
-from winnow_service.deps import admit_key, check_one
+from winnow_service.deps import admit_key, check_one, key_record
 from winnow_service.metrics import Metrics
 
 router = APIRouter(tags=["akismet"])
@@ -93,11 +93,11 @@ async def form(request: Request) -> dict[str, str]:
     return akismet.parse_form(await request.body(), query, request.headers.get("content-type"))
 
 
-def authorised(request: Request, fields: dict[str, str]) -> KeyRecord:
+async def authorised(request: Request, fields: dict[str, str]) -> KeyRecord:
     """The key record for this request: key valid, bound to the request's ``blog``,
     and within its rate limit."""
     moderator: Moderator = request.app.state.moderator
-    record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+    record = await key_record(moderator, akismet.key_of(fields, request.headers.get("host")))
     if record is None:
         raise AkismetRequestError(akismet.INVALID, BAD_KEY)
     akismet.require(fields)
@@ -110,7 +110,7 @@ def authorised(request: Request, fields: dict[str, str]) -> KeyRecord:
 async def verify_key(request: Request) -> Response:
     fields = await form(request)
     moderator: Moderator = request.app.state.moderator
-    record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+    record = await key_record(moderator, akismet.key_of(fields, request.headers.get("host")))
     if record is None or not site_matches(record, fields.get("blog")):
         return text(akismet.INVALID, **{DEBUG: BAD_KEY})
     return text(akismet.VALID)
@@ -118,13 +118,8 @@ async def verify_key(request: Request) -> Response:
 
 @akismet_errors
 async def comment_check(request: Request) -> Response:
-    moderator: Moderator = request.app.state.moderator
     fields = await form(request)
-    host = request.headers.get("host")
-    if moderator.keys.fresh(akismet.key_of(fields, host)):
-        record = authorised(request, fields)
-    else:
-        record = await run_in_threadpool(authorised, request, fields)
+    record = await authorised(request, fields)
     asked = CheckRequest(
         akismet.comment_of(fields),
         record,
@@ -161,7 +156,7 @@ def reasons_header(reasons: list[dict[str, Any]]) -> str:
 async def _submit(request: Request, label: str) -> Response:
     moderator: Moderator = request.app.state.moderator
     fields = await form(request)
-    record = await run_in_threadpool(authorised, request, fields)
+    record = await authorised(request, fields)
     comment = akismet.comment_of(fields)
     await run_in_threadpool(
         moderator.feedback, comment, label, record, API, akismet.is_test(fields)
@@ -184,7 +179,7 @@ async def usage_limit(request: Request) -> Response:
     """Self-hosted winnow has no quota: the limit is ``none`` and nothing is throttled."""
     moderator: Moderator = request.app.state.moderator
     fields = await form(request)
-    record = moderator.keys.lookup(akismet.key_of(fields, request.headers.get("host")))
+    record = await key_record(moderator, akismet.key_of(fields, request.headers.get("host")))
     if record is None:
         return text(akismet.INVALID, **{DEBUG: BAD_KEY})
     usage = await run_in_threadpool(moderator.store.count_checks, record.id, _month_start())

@@ -130,8 +130,9 @@ async def bearer_record(
 
 async def key_record(moderator: Moderator, key: str | None) -> KeyRecord | None:
     """The key's record: from the cache on the event loop, from the store in a thread."""
-    if moderator.keys.fresh(key):
-        return moderator.keys.lookup(key)
+    known, record = moderator.keys.remembered(key)
+    if known:
+        return record
     return await run_in_threadpool(moderator.keys.lookup, key)
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import run_winnow
 from winnow import keys as keys_module
 from winnow.errors import ApiKeyError, StoreError
-from winnow.keys import KeyRing, hash_key, key_matches, looks_like_key, new_key, normalize_site
+from winnow.keys import KeyRing, hash_key, looks_like_key, new_key, normalize_site
 from winnow.store import KeyRecord
 
 
 def test_new_keys_are_random_dns_safe_and_hash_checked():
     key, other = new_key(), new_key()
     assert key != other and looks_like_key(key) and len(key) == 32
-    assert key_matches(key, hash_key(key)) and not key_matches(other, hash_key(key))
+    assert hash_key(key) == hash_key(key) != hash_key(other)
+    assert re.fullmatch("[0-9a-f]{64}", hash_key(key))  # SHA-256, never the key itself
 
 
 @pytest.mark.parametrize(
@@ -126,3 +129,16 @@ def test_only_short_site_spellings_are_remembered():
     assert normalize_site(short) == normalize_site(short) == "remembered.example"
     assert normalize_site(long) == "long.example"
     assert keys_module._cached_site.cache_info().currsize == before + 1
+
+
+def test_an_event_loop_is_told_when_memory_holds_a_keys_answer():
+    key, other = new_key(), new_key()
+    store = FlakyStore(KeyRecord(1, hash_key(key), key[:8], "news.example.com", "2026-11-24"))
+    ring = KeyRing(store, ttl=60)
+    assert ring.remembered(key) == (False, None) and store.calls == 0
+    assert ring.remembered("not a key") == (True, None)  # refused without the store
+    ring.lookup(key), ring.lookup(other)
+    assert ring.remembered(key) == (True, store.record)
+    assert ring.remembered(other) == (True, None)  # unknown, and remembered as such
+    assert store.calls == 2
+    assert KeyRing(store, ttl=0).remembered(key) == (False, None)

@@ -45,11 +45,6 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def key_matches(key: str, stored_hash: str) -> bool:
-    """Constant-time comparison of a presented key with a stored hash."""
-    return hmac.compare_digest(hash_key(key), stored_hash)
-
-
 def key_prefix(key: str) -> str:
     """The first characters of a key: enough for an operator to tell keys apart."""
     return key[:PREFIX_CHARS]
@@ -128,6 +123,12 @@ def site_matches(record: KeyRecord, site: str | None) -> bool:
         return False
 
 
+def _active(record: KeyRecord | None, digest: str) -> KeyRecord | None:
+    """The cached record, if its stored hash is the presented key's (compared in
+    constant time)."""
+    return record if record and hmac.compare_digest(digest, record.key_hash) else None
+
+
 class _Entry(NamedTuple):
     checked: float  # when the store was last asked (or a refresh began)
     record: KeyRecord | None
@@ -151,14 +152,18 @@ class KeyRing:
         self._cache: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
-    def fresh(self, key: str | None) -> bool:
-        """Whether :meth:`lookup` would answer from memory (no database call), so an
-        event loop can call it without waiting on the store."""
+    def remembered(self, key: str | None) -> tuple[bool, KeyRecord | None]:
+        """``(True, lookup(key))`` when memory holds the answer (no database call, so an
+        event loop may ask), else ``(False, None)``: the caller then calls :meth:`lookup`
+        where it may wait on the store. The key is hashed once either way."""
         if not key or not looks_like_key(key):
-            return True
+            return True, None
+        digest = hash_key(key)
         with self._lock:
-            cached = self._cache.get(hash_key(key))
-        return cached is not None and time.monotonic() - cached.checked <= self.ttl
+            cached = self._cache.get(digest)
+        if cached is None or time.monotonic() - cached.checked > self.ttl:
+            return False, None
+        return True, _active(cached.record, digest)
 
     def lookup(self, key: str | None) -> KeyRecord | None:
         """The active record of ``key``, or None (unknown, revoked, or malformed)."""
@@ -172,8 +177,7 @@ class KeyRing:
                 self._cache[digest] = cached._replace(checked=now)
         if due:
             cached = self._refresh(digest, cached, now)
-        record = cached.record
-        return record if record and key_matches(key, record.key_hash) else None
+        return _active(cached.record, digest)
 
     def _refresh(self, digest: str, cached: _Entry | None, now: float) -> _Entry:
         """Ask the store; when it fails, fall back on a recently confirmed entry."""
