@@ -137,6 +137,9 @@ SMALL_BATCH = 64  # below this many documents, counting every word beats sharing
 
 
 Row = tuple[np.ndarray, np.ndarray]  # one feature row's columns and values
+# A part's rows as a kernel gives them: CSR indptr, columns and values, each value times
+# its column's coefficient, and each row's dot with the coefficients.
+RowBlock = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -198,18 +201,14 @@ class _Compiled:
         )
         return dots / norms
 
-    def rows(
-        self, docs: Sequence[str], words: Words, coef: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def rows(self, docs: Sequence[str], words: Words, coef: np.ndarray) -> RowBlock:
         """Each document's TF-IDF row as CSR parts (indptr, columns, values), the same
         entries as :meth:`entries`, and the row dotted with ``coef``; one kernel call."""
         groups = self._groups(docs, words)
         kernels = self.kernels
         return self._weighed(lambda tf: kernels.doc_rows(groups, tf, self.idf, coef, self.norm))
 
-    def point_rows(
-        self, points: np.ndarray, doc_ends: np.ndarray, coef: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def point_rows(self, points: np.ndarray, doc_ends: np.ndarray, coef: np.ndarray) -> RowBlock:
         """:meth:`rows` of the documents whose code points end at ``doc_ends`` in
         ``points`` (see :func:`winnow.kernels.batch_points`): words, tokens, n-grams and
         rows in one kernel call. Only where :attr:`from_points` says so."""
@@ -234,14 +233,14 @@ class _Compiled:
 
         return self._weighed(found)
 
-    def _weighed(self, rows_with: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _weighed(self, rows_with: Any) -> RowBlock:
         """What a rows kernel gives (``rows_with(tf)``), called again with a longer
         term-frequency table when a count went past it."""
         while True:
             tf = self._term_frequencies()
-            indptr, columns, values, dots, largest = rows_with(tf)
+            *block, largest = rows_with(tf)
             if largest <= len(tf):
-                return indptr, columns, values, dots
+                return tuple(block)
             self._term_frequencies(largest)
 
     def _term_frequencies(self, largest: int = TF_TABLE) -> np.ndarray:
@@ -532,11 +531,13 @@ class FastScorer:
         decision, offset, blocks = np.full(len(docs), intercept), 0, []
         rows_of = self._rows_route(docs)
         for part, weight in self.parts:
-            indptr, columns, values, dots = rows_of(part, coef[offset : offset + part.n_features])
+            weights = coef[offset : offset + part.n_features]
+            indptr, columns, values, products, dots = rows_of(part, weights)
             if weight is not None:
                 values, dots = values * weight, dots * weight
+                products = values * weights[columns]
             decision += dots
-            blocks.append((indptr, columns + offset, values))
+            blocks.append((indptr, columns + offset, values, products))
             offset += part.n_features
         return expit(-(a * decision + b)), Rows.side_by_side(blocks)
 
@@ -554,23 +555,25 @@ class FastScorer:
 class Rows(Sequence[Row]):
     """Feature rows kept as the parts' blocks: ``columns`` and ``values`` hold every
     part's entries, part after part, and row ``r``'s entries of part ``p`` are
-    ``bounds[p, r]:bounds[p, r + 1]``. A row, read by position, is its entries of each
-    part after the earlier parts' (as :func:`_stacked` places them); the compiled
-    reasons read the blocks as they are."""
+    ``bounds[p, r]:bounds[p, r + 1]``; ``products`` are the values times the
+    classifier's coefficients of their columns. A row, read by position, is its
+    entries of each part after the earlier parts' (as :func:`_stacked` places them);
+    the compiled reasons read the blocks as they are."""
 
     columns: np.ndarray
     values: np.ndarray
+    products: np.ndarray
     bounds: np.ndarray
 
     @classmethod
-    def side_by_side(cls, blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Rows:
-        """The rows of the parts' CSR blocks (indptr, columns, values)."""
+    def side_by_side(cls, blocks: list[tuple[np.ndarray, ...]]) -> Rows:
+        """The rows of the parts' CSR blocks (indptr, columns, values, products)."""
         bounds, start = np.empty((len(blocks), len(blocks[0][0])), np.int64), 0
-        for p, (indptr, columns, _) in enumerate(blocks):
+        for p, (indptr, columns, *_) in enumerate(blocks):
             np.add(indptr, start, out=bounds[p])
             start += len(columns)
-        columns = np.concatenate([columns for _, columns, _ in blocks])
-        return cls(columns, np.concatenate([values for _, _, values in blocks]), bounds)
+        columns, values, products = (np.concatenate([b[i] for b in blocks]) for i in (1, 2, 3))
+        return cls(columns, values, products, bounds)
 
     def __len__(self) -> int:
         return self.bounds.shape[1] - 1

@@ -231,7 +231,8 @@ def _doc_scores(doc_ptr, items, item_ptr, item_columns, idf, coef, sublinear, no
 @jit
 def _doc_rows(doc_ptr, items, item_ptr, item_columns, tf, idf, coef, norm):
     """Each document's TF-IDF row and the row dotted with ``coef``: (indptr, columns,
-    values, dots, largest count), columns ascending in each row.
+    values, products, dots, largest count), columns ascending in each row, ``products``
+    each value times its column's coefficient.
 
     The columns of a document are sorted and counted in runs instead of in a dense
     array of every column, so a few documents cost no more than their n-grams.
@@ -244,7 +245,7 @@ def _doc_rows(doc_ptr, items, item_ptr, item_columns, tf, idf, coef, norm):
     indptr = np.zeros(n_docs + 1, np.int64)
     size = n_columns(items, item_ptr)
     columns = np.empty(size, np.int64)
-    values = np.empty(size)
+    values, products = np.empty(size), np.empty(size)
     dots = np.zeros(n_docs)
     hits = np.empty(size, np.int64)
     filled, largest = 0, 0
@@ -266,16 +267,18 @@ def _doc_rows(doc_ptr, items, item_ptr, item_columns, tf, idf, coef, norm):
                 filled += 1
                 count = 0
         if largest <= len(tf):
-            dots[d] = weigh_row(columns[first:filled], values[first:filled], tf, idf, coef, norm)
+            row = slice(first, filled)
+            dots[d] = weigh_row(columns[row], values[row], products[row], tf, idf, coef, norm)
         indptr[d + 1] = filled
-    return indptr, columns[:filled], values[:filled], dots, largest
+    return indptr, columns[:filled], values[:filled], products[:filled], dots, largest
 
 
 @jit
-def weigh_row(columns, values, tf, idf, coef, norm):
+def weigh_row(columns, values, products, tf, idf, coef, norm):
     """Turn one row's counts into TF-IDF values in place, in TfidfTransformer's order
-    of operations (term frequency, times idf, divided by the norm); returns the row
-    dotted with ``coef``."""
+    of operations (term frequency, times idf, divided by the norm), each value's
+    product with its coefficient into ``products``; returns the row dotted with
+    ``coef`` (the products' sum)."""
     total = 0.0
     for k in range(len(columns)):
         value = tf[int(values[k]) - 1] * idf[columns[k]]
@@ -287,20 +290,24 @@ def weigh_row(columns, values, tf, idf, coef, norm):
     for k in range(len(columns)):
         if norm != 0:
             values[k] /= total
-        dot += values[k] * coef[columns[k]]
+        products[k] = values[k] * coef[columns[k]]
+        dot += products[k]
     return dot
 
 
 @jit
-def _top_entries(bounds, columns, values, coef, label_ids, rows, directions, top):
+def _top_entries(bounds, products, columns, label_ids, rows, directions, top):
     """For each of ``rows``, the positions of its ``top`` entries that push hardest
     its ``direction`` (+1 towards spam, -1 towards ham), one per label: strongest
     first, ties in row order, entries without a label (-1) skipped. Returns the
     positions, row after row, and how many each row got.
 
     Row ``r`` is made of the blocks ``bounds[p, r]:bounds[p, r + 1]`` of the entries,
-    part after part. The entries pushing the row's way are gathered once, in row
-    order; each pick then scans them: a handful of picks cost less than a sort.
+    part after part; ``products`` are the entries' values times their coefficients.
+    The entries pushing the row's way are gathered once, in row order; each pick then
+    scans them (a handful of picks cost less than a sort), and only a pick's label is
+    read: the labels of a whole row would be as many reads from a table most of
+    which is out of the caches.
     """
     picked, counts = np.empty(len(rows) * top, np.int64), np.zeros(len(rows), np.int64)
     labels, filled, longest = np.empty(top, np.int64), 0, 0
@@ -311,9 +318,8 @@ def _top_entries(bounds, columns, values, coef, label_ids, rows, directions, top
         r, n_found = rows[j], 0
         for p in range(bounds.shape[0]):
             for k in range(bounds[p, r], bounds[p, r + 1]):
-                strength = values[k] * coef[columns[k]] * directions[j]
-                if strength > 0 and label_ids[columns[k]] >= 0:
-                    strengths[n_found], where[n_found] = strength, k
+                if products[k] * directions[j] > 0:
+                    strengths[n_found], where[n_found] = products[k] * directions[j], k
                     n_found += 1
         n = 0
         while n < top:
@@ -325,7 +331,7 @@ def _top_entries(bounds, columns, values, coef, label_ids, rows, directions, top
                 break
             strengths[best] = 0.0  # taken
             label = label_ids[columns[where[best]]]
-            if label not in labels[:n]:
+            if label >= 0 and label not in labels[:n]:
                 picked[filled], labels[n] = where[best], label
                 n, filled = n + 1, filled + 1
         counts[j] = n
@@ -772,21 +778,21 @@ def doc_scores(
 
 def doc_rows(
     groups: tuple, tf: np.ndarray, idf: np.ndarray, coef: np.ndarray, norm: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """(indptr, columns, values, dots, largest count) of each document's TF-IDF row
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(indptr, columns, values, products, dots, largest count) of each document's TF-IDF row
     from ``groups`` (see :func:`_doc_rows`)."""
     return _doc_rows(*groups, tf, idf, coef, norm)
 
 
 def top_entries(
-    bounds: np.ndarray, columns: np.ndarray, values: np.ndarray, coef: np.ndarray,
-    label_ids: np.ndarray, rows: list[int], towards_spam: list[bool], top: int,
+    bounds: np.ndarray, products: np.ndarray, columns: np.ndarray, label_ids: np.ndarray,
+    rows: list[int], towards_spam: list[bool], top: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The positions of the entries giving each row's reasons, row after row, and how
     many each row got (see :func:`_top_entries`)."""
     directions = np.where(np.array(towards_spam, bool), 1.0, -1.0)
     return _top_entries(
-        bounds, columns, values, coef, label_ids, np.array(rows, np.int64), directions, top
+        bounds, products, columns, label_ids, np.array(rows, np.int64), directions, top
     )
 
 

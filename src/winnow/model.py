@@ -182,16 +182,15 @@ class SpamModel:
         if not isinstance(rows, Rows) or kernels is None or not len(at):
             return [self.reasons_for(rows[i], s, top) for i, s in zip(at, spam, strict=True)]
         label_ids, labels = self._labels()
-        coef = self._coefficients()
         found, counts = kernels.top_entries(
-            rows.bounds, rows.columns, rows.values, coef, label_ids, list(at), list(spam), top
+            rows.bounds, rows.products, rows.columns, label_ids, list(at), list(spam), top
         )
-        columns, values = rows.columns[found], rows.values[found]
-        entries = iter(zip(columns.tolist(), values.tolist(), coef[columns].tolist(), strict=True))
+        picked = (rows.columns[found], rows.products[found], rows.values[found])
+        entries = iter(zip(*(array.tolist() for array in picked), strict=True))
         return [
             [
-                _reason_of(labels[label_ids[column]], value * weight, value)
-                for column, value, weight in islice(entries, n)
+                _reason_of(labels[label_ids[column]], product, value)
+                for column, product, value in islice(entries, n)
             ]
             for n in counts.tolist()
         ]
