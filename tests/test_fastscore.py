@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import winnow
 from conftest import corpus_texts, soup
-from winnow import fastscore, kernels, ngrams, normalize
+from winnow import fastscore, ngrams, normalize
 from winnow.config import ModelConfig
 from winnow.errors import ModelIntegrityError
 from winnow.fastscore import (
@@ -141,21 +141,19 @@ def test_explained_rows_are_the_feature_rows(bundled_model, texts):
         assert np.max(np.abs(probabilities - expected)) <= 1e-12
 
 
-def test_rows_from_code_points_are_the_rows_from_words(bundled_model, texts):
-    """Each part's rows straight from the batch's code points (one kernel call) are
-    those of the route through the batch's words."""
+def test_rows_in_one_call_from_code_points_are_the_rows_part_by_part(bundled_model, texts):
+    """The default union's rows and decisions straight from the batch's code points (one
+    kernel call) are those of the route through the batch's words, part by part."""
     scorer = bundled_model.fast()
-    assert all(part.from_points for part, _ in scorer.parts)
-    for batch in (texts[:1], texts[100:105], texts[::4], REPEATED):
+    part_by_part = FastScorer(scorer.pipeline, scorer.tables)
+    assert scorer.joined is not None and scorer.joined.word_first
+    object.__setattr__(part_by_part, "joined", None)
+    for batch in (texts[:1], texts[100:105], texts[::4], REPEATED, ["", " "]):
         docs = scorer.prepare(batch)
-        _, points, ends = kernels.batch_points(list(docs))
-        words = ngrams.Words.of(docs)
-        for part, _ in scorer.parts:
-            coef = np.linspace(-1, 1, part.n_features)
-            by_points = part.point_rows(points, ends, coef)
-            by_words = part.rows(docs, words, coef)
-            for got, expected in zip(by_points, by_words, strict=True):
-                assert np.array_equal(got, expected)
+        joined, by_parts = scorer._fused_explained(docs), part_by_part._fused_explained(docs)
+        assert np.array_equal(joined[0], by_parts[0])  # same sums in the same order
+        for name in ("bounds", "columns", "values", "products"):
+            assert np.array_equal(getattr(joined[1], name), getattr(by_parts[1], name))
 
 
 @pytest.mark.parametrize("top", [1, 5, 40])

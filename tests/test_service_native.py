@@ -15,7 +15,7 @@ from winnow.moderation import Comment
 from winnow.registry import promote
 from winnow_service.app import create_app
 from winnow_service.deps import UNREADABLE, json_body
-from winnow_service.schemas import CommentIn
+from winnow_service.schemas import CommentIn, Reason
 
 SPAM = "Google is paying $190 an hour for easy work from home, start now at quick-pay-jobs.com"
 HAM = "The council's plan for the bypass ignores the flooding on Mill Lane every winter."
@@ -29,6 +29,7 @@ def test_check_answers_spam_with_reasons_and_version(client, auth, bundled_model
     assert body["spam_probability"] >= bundled_model.threshold
     assert body["model_version"] == bundled_model.version
     assert body["reasons"] and all(r["weight"] > 0 for r in body["reasons"])
+    assert all(set(r) == set(Reason.model_fields) for r in body["reasons"])  # no more
     assert len(body["guid"]) == 32
 
 

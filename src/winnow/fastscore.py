@@ -208,30 +208,18 @@ class _Compiled:
         kernels = self.kernels
         return self._weighed(lambda tf: kernels.doc_rows(groups, tf, self.idf, coef, self.norm))
 
-    def point_rows(self, points: np.ndarray, doc_ends: np.ndarray, coef: np.ndarray) -> RowBlock:
-        """:meth:`rows` of the documents whose code points end at ``doc_ends`` in
-        ``points`` (see :func:`winnow.kernels.batch_points`): words, tokens, n-grams and
-        rows in one kernel call. Only where :attr:`from_points` says so."""
-        table, kernels = self.table, self.kernels
+    def kernel_part(self, coef: np.ndarray) -> tuple:
+        """This part as :func:`winnow.kernels.joined_rows` reads it, weighted with
+        ``coef``; only where :attr:`from_points` says the kernels can."""
+        table, weights = self.table, (self._term_frequencies(), self.idf, coef, self.norm)
         if self.pattern is None:
             space = table.units.get(" ", 0)
-
-            def found(tf: np.ndarray) -> tuple:
-                weights = (tf, self.idf, coef, self.norm)
-                return kernels.char_rows(
-                    points, doc_ends, self.char_ids, space, table.ngram_range, table.bits,
-                    self.hashed, weights,
-                )  # fmt: skip
-        else:
-
-            def found(tf: np.ndarray) -> tuple:
-                weights = (tf, self.idf, coef, self.norm)
-                return kernels.word_rows(
-                    points, doc_ends, self.units, table.ngram_range, table.bits, self.hashed,
-                    weights,
-                )  # fmt: skip
-
-        return self._weighed(found)
+            return self.kernels.char_part(
+                self.char_ids, space, table.ngram_range, table.bits, self.hashed, weights
+            )
+        return self.kernels.word_part(
+            self.units, table.ngram_range, table.bits, self.hashed, weights
+        )
 
     def _weighed(self, rows_with: Any) -> RowBlock:
         """What a rows kernel gives (``rows_with(tf)``), called again with a longer
@@ -455,6 +443,7 @@ class FastScorer:
         self.fused = self.linear is not None and all(
             isinstance(part, _Compiled) and part.kernels is not None for part, _ in self.parts
         )
+        self.joined = _Joined.of(self) if self.fused else None
 
     @classmethod
     def compile(cls, pipeline: Pipeline) -> FastScorer:
@@ -526,13 +515,15 @@ class FastScorer:
 
     def _fused_explained(self, docs: Sequence[str]) -> tuple[np.ndarray, Rows]:
         """:meth:`explained` from one kernel call per part, which gives a part's rows
-        and their dot with the classifier's weights together."""
+        and their dot with the classifier's weights together (or one call for all, see
+        :class:`_Joined`)."""
+        if self.joined is not None:
+            return self.joined.explained(docs, self.linear)
         coef, intercept, a, b = self.linear
-        decision, offset, blocks = np.full(len(docs), intercept), 0, []
-        rows_of = self._rows_route(docs)
+        decision, offset, blocks, words = np.full(len(docs), intercept), 0, [], Words.of(docs)
         for part, weight in self.parts:
             weights = coef[offset : offset + part.n_features]
-            indptr, columns, values, products, dots = rows_of(part, weights)
+            indptr, columns, values, products, dots = part.rows(docs, words, weights)
             if weight is not None:
                 values, dots = values * weight, dots * weight
                 products = values * weights[columns]
@@ -541,14 +532,54 @@ class FastScorer:
             offset += part.n_features
         return expit(-(a * decision + b)), Rows.side_by_side(blocks)
 
-    def _rows_route(self, docs: Sequence[str]) -> Any:
-        """How each part's rows of ``docs`` are found (``route(part, coef)``): from the
-        batch's code points where every part can, else from its words."""
-        if all(part.from_points for part, _ in self.parts):
-            _, points, ends = compiled_kernels().batch_points(list(docs))
-            return lambda part, coef: part.point_rows(points, ends, coef)
-        words = Words.of(docs)
-        return lambda part, coef: part.rows(docs, words, coef)
+
+@dataclass(frozen=True)
+class _Joined:
+    """A feature union of one word part and one char_wb part, unweighted, both of
+    which the kernels read straight from a batch's code points: their rows and the
+    decisions come from one kernel call (:func:`winnow.kernels.joined_rows`), with no
+    words, blocks or sums handled in Python. The default model is such a union."""
+
+    word: _Compiled
+    char: _Compiled
+    word_first: bool
+    offsets: tuple[int, int]  # the word part's first column, the char part's
+    word_coef: np.ndarray
+    char_coef: np.ndarray
+
+    @classmethod
+    def of(cls, scorer: FastScorer) -> _Joined | None:
+        parts = [part for part, weight in scorer.parts if weight is None]
+        if len(parts) != 2 or len(scorer.parts) != 2 or not all(p.from_points for p in parts):
+            return None
+        first, second = parts
+        if (first.pattern is None) == (second.pattern is None):
+            return None
+        word_first = first.pattern is not None
+        word, char = (first, second) if word_first else (second, first)
+        offsets = (0, first.n_features) if word_first else (first.n_features, 0)
+        coef = scorer.linear[0]
+        word_coef = coef[offsets[0] : offsets[0] + word.n_features]
+        char_coef = coef[offsets[1] : offsets[1] + char.n_features]
+        return cls(word, char, word_first, offsets, word_coef, char_coef)
+
+    def explained(self, docs: Sequence[str], linear: tuple) -> tuple[np.ndarray, Rows]:
+        """Probabilities and rows of prepared documents (see :meth:`FastScorer.explained`)."""
+        _, intercept, a, b = linear
+        kernels = self.word.kernels
+        _, points, ends = kernels.batch_points(list(docs))
+        while True:
+            word = self.word.kernel_part(self.word_coef)
+            char = self.char.kernel_part(self.char_coef)
+            *found, word_largest, char_largest = kernels.joined_rows(
+                points, ends, word, char, self.word_first, self.offsets, intercept
+            )
+            if word_largest <= len(word[-1][0]) and char_largest <= len(char[-1][0]):
+                break
+            self.word._term_frequencies(word_largest)
+            self.char._term_frequencies(char_largest)
+        bounds, columns, values, products, decision = found
+        return expit(-(a * decision + b)), Rows(columns, values, products, bounds)
 
 
 @dataclass(frozen=True, eq=False)
