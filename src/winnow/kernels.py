@@ -19,6 +19,7 @@ imports it, so the library imports this module only when
 from __future__ import annotations
 
 import functools
+from itertools import accumulate
 
 import numpy as np
 from numba import njit
@@ -525,7 +526,7 @@ def batch_points(texts: list[str]) -> tuple[str, np.ndarray, np.ndarray]:
     """The texts joined, the code points of the join, and where each text ends in it."""
     joined = "".join(texts)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
-    return joined, points, np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
+    return joined, points, np.fromiter(accumulate(map(len, texts)), np.int64, len(texts))
 
 
 # Word tokens: the matches of ``winnow.ngrams.WORD_TOKEN_PATTERN``,
@@ -851,7 +852,7 @@ def top_entries(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The positions of the entries giving each row's reasons, row after row, and how
     many each row got (see :func:`_top_entries`)."""
-    directions = np.where(np.array(towards_spam, bool), 1.0, -1.0)
+    directions = np.array([1.0 if spam else -1.0 for spam in towards_spam])
     return _top_entries(
         bounds, products, columns, label_ids, np.array(rows, np.int64), directions, top
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import islice
 from typing import Any
 
@@ -138,7 +139,13 @@ class SpamModel:
 
     def _spam(self, second: np.ndarray) -> np.ndarray:
         """Spam probabilities from the probabilities of ``classes_[1]``."""
-        return second if list(self.pipeline.classes_).index(SPAM) == 1 else 1.0 - second
+        return second if self._spam_is_second else 1.0 - second
+
+    @cached_property
+    def _spam_is_second(self) -> bool:
+        """Whether spam is ``classes_[1]`` (asked once: a pipeline's ``classes_`` is a
+        chain of look-ups)."""
+        return list(self.pipeline.classes_).index(SPAM) == 1
 
     def explain(self, text: str, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of ``text`` that pushed its score most towards its verdict."""
@@ -185,12 +192,12 @@ class SpamModel:
         found, counts = kernels.top_entries(
             rows.bounds, rows.products, rows.columns, label_ids, list(at), list(spam), top
         )
-        picked = (rows.columns[found], rows.products[found], rows.values[found])
+        picked = (label_ids[rows.columns[found]], rows.products[found], rows.values[found])
         entries = iter(zip(*(array.tolist() for array in picked), strict=True))
         return [
             [
-                _reason_of(labels[label_ids[column]], product, value)
-                for column, product, value in islice(entries, n)
+                _reason_of(labels[label], product, value)
+                for label, product, value in islice(entries, n)
             ]
             for n in counts.tolist()
         ]
