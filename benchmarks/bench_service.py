@@ -10,7 +10,8 @@ and workers as the checks. It warms each route up and measures
 ``POST /bench/noop`` in two modes:
 
 * saturation: ``wrk`` (closed loop, ``--connections`` connections), p50/p99 from
-  its ``--latency`` distribution;
+  its ``--latency`` distribution; ``--rounds`` runs per route, the routes taking turns,
+  each route's row its median run and its ratio the median of the rounds' ratios;
 * fixed load: an open-loop asyncio + httpx generator at ``--rate`` requests/s
   (plain wrk cannot fix the rate), one connection per request, latency counted
   from each request's scheduled send time, so a server that falls behind shows it.
@@ -22,7 +23,8 @@ The load generator runs on the same machine, so it competes with the server for 
 Requests alternate between a few spam and ham comments.
 
     .venv/bin/python benchmarks/bench_service.py [--duration 10] [--warmup 3]
-        [--connections 16] [--threads 2] [--workers 2] [--rate 200] [--models-dir models]
+        [--connections 16] [--threads 2] [--workers 2] [--rate 200] [--rounds 3]
+        [--models-dir models]
         [--check-log metadata] [--json results.json]
 """
 
@@ -37,6 +39,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,6 +105,8 @@ class Result:
     requests: int
     errors: str
     split: str = ""
+    ratio: float | None = None  # to the no-op route, where measured in rounds
+    rounds: str = ""
 
 
 def parse_args() -> argparse.Namespace:
@@ -112,6 +117,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers for both servers")
     parser.add_argument("--rate", type=float, default=200.0, help="fixed offered load, req/s")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="saturation runs per route, the routes taking turns"
+    )
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
     parser.add_argument(
         "--check-log", choices=["off", "metadata", "full"], default="metadata", help="the service's"
@@ -539,23 +547,41 @@ def fixed_rate(target: Target, args: argparse.Namespace) -> Result:
     )
 
 
-def measure(
-    wrk: str, target: Target, args: argparse.Namespace, tmp: Path, server: int
-) -> list[Result]:
-    """Warm-up, then the saturation row and the fixed-rate row of one target.
-
-    Each row notes how the workers shared the CPU: uvicorn's workers share one
-    listening socket, so wrk's long-lived connections may all land on one worker;
-    a saturation run that lands that way is measured again (at most twice more).
-    """
-    print(f"  {target.label}: warm-up, saturation, fixed rate ...", file=sys.stderr)
+def warm_up(wrk: str, target: Target, args: argparse.Namespace, tmp: Path) -> None:
+    print(f"  {target.label}: warm-up ...", file=sys.stderr)
     warm = run_wrk(wrk, target, args, args.warmup, tmp)
     if warm.non_2xx == warm.requests:
         sys.exit(f"{target.label}: every warm-up request failed (non-2xx): check the wrk script")
-    return [
-        with_split(lambda: saturation(wrk, target, args, tmp), server, retries=2),
-        with_split(lambda: fixed_rate(target, args), server, retries=0),
-    ]
+
+
+def saturated(
+    wrk: str, routes: list[Target], args: argparse.Namespace, tmp: Path, server: int
+) -> dict[str, Result]:
+    """Each route's saturation row: ``--rounds`` runs, the routes taking turns in each
+    round, so that the machine's drift (it is shared) hits them all alike. A route's
+    row is its median run; its ratio is the median of its runs' ratios to the no-op's
+    run of the same round (the last route).
+
+    Each run notes how the workers shared the CPU: uvicorn's workers share one
+    listening socket, so wrk's long-lived connections may all land on one worker;
+    a run that lands that way is measured again (at most twice more).
+    """
+    runs: dict[str, list[Result]] = {route.label: [] for route in routes}
+    for n in range(args.rounds):
+        print(f"  saturation, round {n + 1} of {args.rounds} ...", file=sys.stderr)
+        for route in routes:
+            run = with_split(
+                lambda route=route: saturation(wrk, route, args, tmp), server, retries=2
+            )
+            runs[route.label].append(run)
+    noop = runs[routes[-1].label]
+    rows = {}
+    for label, measured in runs.items():
+        ratios = [run.rps / base.rps for run, base in zip(measured, noop, strict=True)]
+        median = sorted(measured, key=lambda run: run.rps)[len(measured) // 2]
+        note = " / ".join(f"{run.rps:,.0f}" for run in measured) + " req/s"
+        rows[label] = replace(median, ratio=statistics.median(ratios), rounds=note)
+    return rows
 
 
 def log_problems(log: Path) -> list[str]:
@@ -568,14 +594,15 @@ def log_problems(log: Path) -> list[str]:
 
 
 def table(results: list[Result]) -> str:
-    """The Markdown table; each row's ratio is to the no-op's row of the same mode."""
+    """The Markdown table; each row's ratio is to the no-op's row of the same mode (the
+    median of the rounds' ratios at saturation)."""
     ceiling = {r.mode: r.rps for r in results if r.endpoint.endswith("(no-op)")}
     lines = [
         "| endpoint | mode | requests/s | p50 ms | p99 ms | ratio to no-op (rps) |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for r in results:
-        ratio = r.rps / ceiling[r.mode] if ceiling.get(r.mode) else float("nan")
+        ratio = r.ratio if r.ratio is not None else r.rps / ceiling.get(r.mode, float("nan"))
         lines.append(
             f"| `{r.endpoint}` | {r.mode} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} "
             f"| {ratio:.2f} |"
@@ -608,8 +635,14 @@ def run_all(wrk: str, args: argparse.Namespace, tmp: Path) -> tuple[list[Result]
     with serving(uvicorn_app(port, args.workers), env, log, answers(f"{base}/readyz")) as pid:
         service = targets(base, key)
         print(sanity(service))
-        for target in [*service, noop_target(base, key)]:
-            results += measure(wrk, target, args, tmp, pid)
+        routes = [*service, noop_target(base, key)]
+        for route in routes:
+            warm_up(wrk, route, args, tmp)
+        rows = saturated(wrk, routes, args, tmp, pid)
+        for route in routes:
+            print(f"  {route.label}: fixed rate ...", file=sys.stderr)
+            fixed = with_split(lambda route=route: fixed_rate(route, args), pid, retries=0)
+            results += [rows[route.label], fixed]
     return results, [f"server: {line}" for line in log_problems(log)]
 
 
@@ -631,9 +664,10 @@ def main() -> None:
     print(table(results))
     print()
     for r in results:
+        rounds = f"; rounds {r.rounds}" if r.rounds else ""
         print(
             f"{r.endpoint}, {r.mode}: {r.requests:,} requests, errors: {r.errors}; "
-            f"worker CPU split {r.split}"
+            f"worker CPU split {r.split}{rounds}"
         )
     print(f"server log errors: {len(problems)}")
     for line in problems[:20]:

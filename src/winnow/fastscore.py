@@ -16,7 +16,9 @@ times the words' n-gram counts (one sparse product).
 With numba installed, :mod:`winnow.kernels` does the packing, looking up and
 counting in compiled loops instead (same counts, same rows), and
 :meth:`FastScorer.probabilities` goes straight from the counts to the
-probabilities without building feature rows at all.
+probabilities without building feature rows at all. For the default union (one
+word part, one ``char_wb`` part), :meth:`FastScorer.explained` gets both parts'
+rows in one kernel call from the batch's code points (:class:`_Joined`).
 
 Any other transformer in the feature union (or a TF-IDF part with options this
 module does not reproduce) runs its own ``transform``. Tables are built when a

@@ -276,6 +276,9 @@ def _insert_checks(rows: int) -> str:
 
 _CHECK_VALUES = operator.attrgetter(*CHECK_COLUMNS)
 _IS_TEST, _FIELDS = CHECK_COLUMNS.index("is_test"), CHECK_COLUMNS.index("fields")
+# The columns a client's text reaches; the others hold the service's own values (names,
+# hex, ISO-8601 times, numbers).
+_FREE_TEXT = [CHECK_COLUMNS.index(name) for name in ("site", "text", "fields")]
 
 
 def _check_row(record: CheckRecord) -> list[Any]:
@@ -284,7 +287,9 @@ def _check_row(record: CheckRecord) -> list[Any]:
     row = list(_CHECK_VALUES(record))
     row[_IS_TEST] = int(record.is_test)
     row[_FIELDS] = json.dumps(record.fields, ensure_ascii=False) if record.fields else None
-    return [storable(value) for value in row]
+    for at in _FREE_TEXT:
+        row[at] = storable(row[at])
+    return row
 
 
 def storable(value: Any) -> Any:
