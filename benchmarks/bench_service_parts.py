@@ -131,7 +131,10 @@ def judged_once() -> Iterator[None]:
     without the model's cost (everything else, the check log included, still runs)."""
     real, seen = moderation.judge_each, {}
 
-    def remembered(model: Any, texts: Any, thresholds: Any, explain_ham: Any, *rest: Any) -> list:
+    def remembered(
+        model: Any, texts: Any, thresholds: Any, explain_ham: Any, *rest: Any, names: Any = None
+    ) -> list:
+        """(The checks' names are not given: a remembered answer has none.)"""
         asked = list(zip(texts, thresholds, explain_ham, strict=True))
         for item in asked:
             if item not in seen:

@@ -207,8 +207,12 @@ class _Compiled:
         """Each document's TF-IDF row as CSR parts (indptr, columns, values), the same
         entries as :meth:`entries`, and the row dotted with ``coef``; one kernel call."""
         groups = self._groups(docs, words)
-        kernels = self.kernels
-        return self._weighed(lambda tf: kernels.doc_rows(groups, tf, self.idf, coef, self.norm))
+        while True:
+            tf = self._term_frequencies()
+            *block, largest = self.kernels.doc_rows(groups, tf, self.idf, coef, self.norm)
+            if largest <= len(tf):
+                return tuple(block)
+            self._term_frequencies(largest)
 
     def kernel_part(self, coef: np.ndarray) -> tuple:
         """This part as :func:`winnow.kernels.joined_rows` reads it, weighted with
@@ -222,16 +226,6 @@ class _Compiled:
         return self.kernels.word_part(
             self.units, table.ngram_range, table.bits, self.hashed, weights
         )
-
-    def _weighed(self, rows_with: Any) -> RowBlock:
-        """What a rows kernel gives (``rows_with(tf)``), called again with a longer
-        term-frequency table when a count went past it."""
-        while True:
-            tf = self._term_frequencies()
-            *block, largest = rows_with(tf)
-            if largest <= len(tf):
-                return tuple(block)
-            self._term_frequencies(largest)
 
     def _term_frequencies(self, largest: int = TF_TABLE) -> np.ndarray:
         """Term frequency by count (``tf[count - 1]``) for counts up to at least
@@ -576,7 +570,7 @@ class _Joined:
             *found, word_largest, char_largest = kernels.joined_rows(
                 points, ends, word, char, self.word_first, self.offsets, intercept
             )
-            if word_largest <= len(word[-1][0]) and char_largest <= len(char[-1][0]):
+            if word_largest <= len(self.word.tf) and char_largest <= len(self.char.tf):
                 break
             self.word._term_frequencies(word_largest)
             self.char._term_frequencies(char_largest)

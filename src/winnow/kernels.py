@@ -350,8 +350,9 @@ def _top_entries(bounds, products, columns, label_ids, rows, directions, top):
         r, n_found = rows[j], 0
         for p in range(bounds.shape[0]):
             for k in range(bounds[p, r], bounds[p, r + 1]):
-                if products[k] * directions[j] > 0:
-                    strengths[n_found], where[n_found] = products[k] * directions[j], k
+                strength = products[k] * directions[j]
+                if strength > 0:
+                    strengths[n_found], where[n_found] = strength, k
                     n_found += 1
         n = 0
         while n < top:
@@ -460,12 +461,12 @@ def count_words(points, doc_ends, classes):
 
 
 @jit
-def same(points, a_start, a_end, b_start, b_end):
-    """Whether ``points[a_start:a_end]`` and ``points[b_start:b_end]`` are equal."""
+def same(a, a_start, a_end, b, b_start, b_end):
+    """Whether ``a[a_start:a_end]`` and ``b[b_start:b_end]`` are equal."""
     if a_end - a_start != b_end - b_start:
         return False
     for k in range(a_end - a_start):  # noqa: SIM110 (numba compiles no generator in all())
-        if points[a_start + k] != points[b_start + k]:
+        if a[a_start + k] != b[b_start + k]:
             return False
     return True
 
@@ -478,7 +479,7 @@ def intern(points, start, end, h, table, hashes, bounds, n_distinct):
     at = slot(h, mask)
     while table[at] >= 0:
         w = table[at]
-        if hashes[w] == h and same(points, bounds[w, 0], bounds[w, 1], start, end):
+        if hashes[w] == h and same(points, bounds[w, 0], bounds[w, 1], points, start, end):
             return w
         at = (at + np.uint64(1)) & mask
     table[at], hashes[n_distinct] = n_distinct, h
@@ -623,12 +624,8 @@ def unit_id(points, start, end, index, unit_points, unit_ends):
     at = slot(h, mask)
     while table[at] >= 0:
         u = table[at]
-        if hashes[u] == h and unit_ends[u] - starts[u] == end - start:
-            for k in range(end - start):
-                if unit_points[starts[u] + k] != points[start + k]:
-                    break
-            else:
-                return np.uint64(u + 1)
+        if hashes[u] == h and same(unit_points, starts[u], unit_ends[u], points, start, end):
+            return np.uint64(u + 1)
         at = (at + np.uint64(1)) & mask
     return EMPTY
 

@@ -172,7 +172,8 @@ class SpamModel:
         label_ids, labels = self._labels()
         reasons: dict[Label, dict[str, Any]] = {}
         for i in order.tolist():
-            label = labels[label_ids[columns[i]]] if label_ids[columns[i]] >= 0 else None
+            label_id = label_ids[columns[i]]
+            label = labels[label_id] if label_id >= 0 else None
             if label is not None and label not in reasons:
                 reasons[label] = _reason_of(label, float(weights[i]), float(values[i]))
                 if len(reasons) == top:

@@ -114,6 +114,7 @@ def judge_each(
     thresholds: Sequence[Thresholds],
     explain_ham: Sequence[bool],
     explain: bool = True,
+    names: Sequence[str] | None = None,
 ) -> list[Judgement]:
     """Score comments in one batch, each at its own thresholds, and say what to do
     with each; a ham verdict is explained only where its ``explain_ham`` says so.
@@ -135,9 +136,10 @@ def judge_each(
         rows, at = model.explained(docs.take(wanted))[1], range(len(wanted))
     spam = [verdicts[i] != "ham" for i in wanted]
     reasons = dict(zip(wanted, model.reasons_each(rows, at, spam, REASONS_SHOWN), strict=True))
+    names = names or [""] * len(scores)
     return [
-        Judgement(p, v, model.version, reasons.get(i, []))
-        for i, (p, v) in enumerate(zip(scores, verdicts, strict=True))
+        Judgement(p, v, model.version, reasons.get(i, []), name)
+        for i, (p, v, name) in enumerate(zip(scores, verdicts, names, strict=True))
     ]
 
 
@@ -147,10 +149,10 @@ def runs_inline(comments: Sequence[Comment]) -> bool:
     return sum(len(c.text) for c in comments) <= INLINE_CHARS
 
 
-def forced(verdict: Verdict, model: SpamModel) -> Judgement:
+def forced(verdict: Verdict, model: SpamModel, guid: str = "") -> Judgement:
     """A verdict fixed by a test convention rather than by the model."""
     probability = 0.0 if verdict == "ham" else 1.0
-    return Judgement(probability, verdict, model.version, [{"signal": "test convention"}])
+    return Judgement(probability, verdict, model.version, [{"signal": "test convention"}], guid)
 
 
 CheckLogMode = Literal["off", "metadata", "full"]
@@ -231,18 +233,20 @@ class Moderator:
         """Judge comments of any requests (keys, APIs, thresholds) in one batch, with
         one model; each is answered and logged as its request asks."""
         model = self.model()
-        asked = [r for r in requests if r.fixed is None]
+        guids = new_guids(len(requests))
+        asked = [i for i, r in enumerate(requests) if r.fixed is None]
         judged = iter(
             judge_each(
                 model,
-                [r.comment.text for r in asked],
-                [self.thresholds(model, r.key) for r in asked],
-                [r.explain_ham for r in asked],
+                [requests[i].comment.text for i in asked],
+                [self.thresholds(model, requests[i].key) for i in asked],
+                [requests[i].explain_ham for i in asked],
+                names=[guids[i] for i in asked],
             )
         )
         answers = [
-            _named(forced(r.fixed, model) if r.fixed is not None else next(judged), guid)
-            for r, guid in zip(requests, new_guids(len(requests)), strict=True)
+            forced(r.fixed, model, guid) if r.fixed is not None else next(judged)
+            for r, guid in zip(requests, guids, strict=True)
         ]
         now = utc_now()
         for request, answer in zip(requests, answers, strict=True):
@@ -289,12 +293,6 @@ def new_guids(count: int) -> list[str]:
     drawn from the system's generator in one call."""
     drawn = os.urandom(16 * count).hex()
     return [drawn[i : i + 32] for i in range(0, 32 * count, 32)]
-
-
-def _named(judgement: Judgement, guid: str) -> Judgement:
-    """The judgement under its check's name."""
-    j = judgement
-    return Judgement(j.spam_probability, j.verdict, j.model_version, j.reasons, guid)
 
 
 def check_coalescer(moderator: Moderator) -> Coalescer[CheckRequest, Judgement]:
