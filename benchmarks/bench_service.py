@@ -128,6 +128,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads (wrk's rule)")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     return args
 
 
