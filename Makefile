@@ -25,6 +25,7 @@ evaluate: install  ## the harness: corpus CV; YouTube CV and leave-one-video-out
 	$(BIN)/winnow evaluate training/data/comments.jsonl --cv 10 --seeds 3 --obfuscation
 	@if [ -d $(YOUTUBE) ]; then \
 		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --cv 10 --seeds 3 && \
+		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --cv 10 --seeds 3 --with-corpus && \
 		$(BIN)/winnow evaluate $(YOUTUBE)/*.csv --by-source --with-corpus; \
 	else echo "$(YOUTUBE) not found: YouTube evaluation skipped"; fi
 

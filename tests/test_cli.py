@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import run_winnow
-from winnow.registry import ARTIFACT_FILE, current_version, list_versions
+from winnow.registry import ARTIFACT_FILE, METADATA_FILE, current_version, list_versions, load_model
 
 
 def write_jsonl(path, rows):
@@ -32,6 +32,36 @@ def test_train_twice_gives_two_versions_the_second_promoted(tmp_path, tiny_corpu
     assert current_version(models) == versions[1]
     listing = run_winnow("models", "--models-dir", str(models))
     assert listing.stdout.splitlines()[1].startswith(f"* {versions[1]}")
+
+
+def test_train_with_the_corpus_behind_your_files_reports_only_yours(tmp_path, tiny_corpus_file):
+    bundled = [{"text": f"Replica watches {i} at zqxwatch.biz", "label": "spam"} for i in range(7)]
+    bundled += [{"text": f"The tram line {i} reopens on Monday", "label": "ham"} for i in range(7)]
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nfiles = ["{write_jsonl(tmp_path / "bundled.jsonl", bundled)}"]\n'
+        "[model]\nchar_min_df = 1\ncorpus_weight = 0.25\n[evaluation]\nfolds = 3\n"
+    )
+    models = tmp_path / "models"
+    result = run_winnow(
+        "train", "--data", str(tiny_corpus_file), "--with-corpus",
+        "--config", str(config), "--out", str(models),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    version = current_version(models)
+    metadata = json.loads((models / version / METADATA_FILE).read_text())
+    assert metadata["corpus_behind"] == {"rows": 14, "weight": 0.25}
+    assert metadata["metrics"]["rows"] == 24  # your comments only
+    card = (models / version / "MODEL_CARD.md").read_text()
+    assert "- behind them, the bundled corpus: 14 comments at weight 0.25 each" in card
+    words = load_model(models).pipeline.named_steps["features"].transformer_list[0][1]
+    assert "zqxwatch" in words.vocabulary_  # the corpus trained the model
+
+
+def test_with_corpus_without_data_is_a_clear_error(tmp_path):
+    result = run_winnow("train", "--with-corpus", "--out", str(tmp_path / "models"))
+    assert result.returncode == 1
+    assert result.stderr == "Error: --with-corpus needs --data: without it the corpus is the data\n"
 
 
 def test_score_jsonl_to_stdout_keeps_rows_and_order(trained_models_dir, tmp_path):

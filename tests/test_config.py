@@ -21,6 +21,14 @@ def test_bundled_config_resolves_data_relative_to_itself(bundled_config):
             "model.C: Input should be greater than 0",
         ),
         (
+            '[data]\nfiles = ["a.jsonl"]\n[model]\ncorpus_weight = 0\n',
+            "model.corpus_weight: Input should be greater than 0",
+        ),
+        (
+            '[data]\nfiles = ["a.jsonl"]\n[tuning]\ncorpus_weight = [0.1, -1]\n',
+            "tuning.corpus_weight.1: Input should be greater than 0",
+        ),
+        (
             '[data]\nfiles = ["a.jsonl"]\n[model]\nchar_ngram_range = [5, 2]\n',
             "model: Value error, char_ngram_range must be [low, high] with 1 <= low <= high",
         ),

@@ -88,6 +88,11 @@ def test_multiline_csv_rows_report_their_starting_line(tmp_path):
             "line 2: invalid JSON (Expecting ':' delimiter, column 22)",
         ),
         ("list.jsonl", '["a", "spam"]\n', "line 1: expected a JSON object"),
+        (
+            "surrogate.jsonl",
+            '{"text": "a", "label": "spam"}\n{"text": "b \\udc00", "label": "ham"}\n',
+            "line 2: invalid JSON (a \\u escape makes a lone surrogate, not a character)",
+        ),
         ("wide.csv", "text,label\na,spam\nb,ham,extra\n", "line 3: expected 2 fields, found 3"),
         (
             "empty.jsonl",

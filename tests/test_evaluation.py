@@ -12,6 +12,7 @@ from winnow import evaluation
 from winnow.config import ModelConfig
 from winnow.errors import TrainingError
 from winnow.evaluation import (
+    Extra,
     affordable_jobs,
     classification_metrics,
     cross_validated_scores,
@@ -84,6 +85,36 @@ def test_folds_fitted_in_worker_processes_give_the_same_scores_and_models(tiny_c
         np.testing.assert_allclose(
             model.predict_proba(np.array(texts)[held])[:, 1], parallel.scores[held]
         )
+
+
+def test_extra_rows_train_every_fold_at_their_weight_and_are_never_scored(tiny_corpus):
+    """Extra rows that contradict the data (every text again, labels flipped) pull the
+    held-out scores towards the wrong class, the more the heavier they weigh."""
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1, calibration="none"))
+    flipped = [1 - y for y in labels]
+    plain = cross_validated_scores(pipeline, texts, labels, 3, 0)
+    light = cross_validated_scores(
+        pipeline, texts, labels, 3, 0, extra=Extra.of(texts, flipped, 1e-6)
+    )
+    heavy = cross_validated_scores(
+        pipeline, texts, labels, 3, 0, extra=Extra.of(texts, flipped, 3.0)
+    )
+    spam = np.asarray(labels) == 1
+    assert plain.shape == light.shape == heavy.shape == (len(texts),)
+    assert heavy[spam].mean() < 0.5 < heavy[~spam].mean()
+    for scores in (plain, light):
+        assert scores[spam].mean() > 0.5 > scores[~spam].mean()
+
+
+def test_the_final_fit_includes_the_extra_rows(tiny_corpus):
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1))
+    extra = Extra.of(["Visit zqxwv-wins.example for prizes"] * 6, [1] * 6, 1.0)
+    result = out_of_fold(pipeline, texts, labels, 3, 0, final=True, extra=extra)
+    vocabulary = result.final.named_steps["features"].transformer_list[0][1].vocabulary_
+    assert "zqxwv" in vocabulary
+    assert len(result.scores) == len(texts)
 
 
 class DiesWhenFitted(ClassifierMixin, BaseEstimator):

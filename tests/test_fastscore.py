@@ -250,6 +250,26 @@ def test_other_transformers_in_the_union_use_their_own_transform(tiny_corpus, tm
     assert_same_rows(scorer.features(probe), pipeline[:-1].transform(probe))
 
 
+@pytest.mark.parametrize("binary", [True, False])
+def test_binary_and_counted_word_parts_compile_to_the_pipelines_rows(tiny_corpus, binary):
+    texts, labels = tiny_corpus
+    pipeline = build_pipeline(ModelConfig(char_min_df=1, word_binary=binary)).fit(texts, labels)
+    repeated = ["cash cash cash now now bitcoin bitcoin bitcoin bitcoin", "the the the bridge"]
+    probe = [*texts, *PROBE_TEXTS, *repeated, *soup(200)]
+    plain = with_plain_vectorizers(pipeline)
+    for jit in (True, False):
+        scorer = FastScorer(pipeline, FastScorer.compile(pipeline).tables, jit=jit)
+        assert set(scorer.tables) == {"words", "chars"} and scorer.fused == jit
+        verify(scorer, probe)
+        assert_same_rows(scorer.features(probe), plain[:-1].transform(probe))
+        got = scorer.probabilities(probe)
+        assert np.max(np.abs(got - plain.predict_proba(probe)[:, 1])) <= 1e-9
+    words = plain.named_steps["features"].transformer_list[0][1]
+    rows = words.transform(["bitcoin bitcoin bitcoin casino", "bitcoin casino"]).toarray()
+    assert {"bitcoin", "casino"} <= set(words.vocabulary_)
+    assert np.array_equal(rows[0], rows[1]) == binary  # binary: a repeat counts once
+
+
 def test_a_pipeline_of_unsupported_options_falls_back_exactly(tiny_corpus):
     pipeline: Pipeline = build_pipeline(ModelConfig(char_min_df=1))
     pipeline.named_steps["features"].transformer_list[1][1].set_params(lowercase=True)

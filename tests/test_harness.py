@@ -117,9 +117,10 @@ def test_nested_cv_tunes_on_training_parts_only(tiny_frame, monkeypatch):
     seen: list[set[str]] = []
     inner = harness.cross_validated_scores
 
-    def spy(pipeline, texts, labels, folds, seed, weights=None):
+    def spy(pipeline, texts, labels, folds, seed, weights=None, jobs=1, extra=None):
         seen.append(set(texts))
-        return inner(pipeline, texts, labels, folds, seed, weights)
+        assert extra is None
+        return inner(pipeline, texts, labels, folds, seed, weights, jobs, extra)
 
     monkeypatch.setattr(harness, "cross_validated_scores", spy)
     report = nested_cv(PARAMS, tiny_frame, GRID, folds=3)
@@ -132,6 +133,93 @@ def test_nested_cv_tunes_on_training_parts_only(tiny_frame, monkeypatch):
     assert len(report["chosen"]) == 3
     assert all(choice["C"] in (0.5, 50.0) for choice in report["chosen"])
     assert report["metrics"]["rows"] == len(tiny_frame)
+
+
+def flipped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every comment again with the other label: rows that can only mislead a model."""
+    return frame.assign(label=1 - frame["label"], source="corpus")
+
+
+def test_extra_rows_train_every_cv_fold_at_the_recipes_corpus_weight(tiny_frame):
+    uncalibrated = PARAMS.model_copy(update={"calibration": "none"})
+    light = repeated_cv(
+        uncalibrated.model_copy(update={"corpus_weight": 1e-6}),
+        tiny_frame,
+        3,
+        [0],
+        extra=flipped(tiny_frame),
+    )
+    heavy = repeated_cv(
+        uncalibrated.model_copy(update={"corpus_weight": 3.0}),
+        tiny_frame,
+        3,
+        [0],
+        extra=flipped(tiny_frame),
+    )
+    alone = repeated_cv(uncalibrated, tiny_frame, 3, [0])
+    assert light["rows"] == heavy["rows"] == len(tiny_frame)  # only the data is scored
+    assert (
+        heavy["scheme"]
+        == "stratified 3-fold CV, seeds [0] (+ 24 corpus rows in training, weight 3)"
+    )
+    assert (
+        heavy["mean"]["accuracy"] < 0.5 < min(light["mean"]["accuracy"], alone["mean"]["accuracy"])
+    )
+
+
+def test_leave_one_source_out_weighs_the_extra_rows(tiny_frame):
+    params = PARAMS.model_copy(update={"corpus_weight": 3.0, "calibration": "none"})
+    report = leave_one_source_out(params, tiny_frame, flipped(tiny_frame))
+    assert report["scheme"] == "leave one source out (+ 24 corpus rows in training, weight 3)"
+    assert report["mean"]["accuracy"] < 0.5
+
+
+def test_nested_cv_searches_the_corpus_weight_only_with_extra_rows(tiny_frame, monkeypatch):
+    weights: list[float | None] = []
+    inner = harness.cross_validated_scores
+
+    def spy(pipeline, texts, labels, folds, seed, weights_=None, jobs=1, extra=None):
+        weights.append(None if extra is None else float(extra.weights[0]))
+        return inner(pipeline, texts, labels, folds, seed, weights_, jobs, extra)
+
+    monkeypatch.setattr(harness, "cross_validated_scores", spy)
+    grid = GRID.model_copy(
+        update={"C": [1.0], "char_ngram_range": [(1, 3)], "corpus_weight": [1e-6, 3.0]}
+    )
+    report = nested_cv(PARAMS, tiny_frame, grid, folds=3, extra=flipped(tiny_frame))
+    assert sorted(set(weights)) == [1e-6, 3.0] and len(weights) == 3 * 2
+    assert [choice["corpus_weight"] for choice in report["chosen"]] == [1e-6] * 3
+    assert (
+        report["scheme"]
+        == "nested CV: 3 outer folds, 2 inner, seed 0 (+ 24 corpus rows in training)"
+    )
+    weights.clear()
+    nested_cv(PARAMS, tiny_frame, grid, folds=3)
+    assert weights == [None] * 3  # one grid point: the weight means nothing without extra rows
+
+
+def test_evaluate_cv_with_the_corpus_through_the_command(tiny_corpus_file, tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        tiny_corpus_file.read_text()
+        .replace('"spam"', '"x"')
+        .replace('"ham"', '"spam"')
+        .replace('"x"', '"ham"')
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\nfiles = ["{corpus}"]\n[model]\nchar_min_df = 1\ncorpus_weight = 0.5\n'
+    )
+    result = run_winnow(
+        "evaluate", str(tiny_corpus_file), "--cv", "3", "--seeds", "1", "--with-corpus",
+        "--json", "--config", str(config),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    cv = json.loads(result.stdout)["cv"]
+    assert (
+        cv["scheme"] == "stratified 3-fold CV, seeds [0] (+ 24 corpus rows in training, weight 0.5)"
+    )
+    assert cv["rows"] == 24
 
 
 def test_evaluate_tune_through_the_command(tiny_corpus_file, tmp_path):

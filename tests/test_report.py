@@ -144,6 +144,8 @@ def test_training_saves_the_report_and_the_card_links_it(bundled_version_dir: Pa
     assert sorted(metadata["artifacts"]) == ["fastscore.npz", "model.joblib", "segmenter.joblib"]
     card = (bundled_version_dir / "MODEL_CARD.md").read_text()
     assert "## Quality report\n\n[report.html](report.html): ROC," in card
+    assert "- Probabilities are calibrated (sigmoid, on held-out folds" in card
+    assert "bundled corpus:" not in card  # nothing was behind the corpus itself
     assert load_model(bundled_version_dir.parent).version == bundled_version_dir.name
 
 
@@ -180,8 +182,8 @@ def test_report_tables_features_families_and_worst_errors(bundled_report: str):
     features = section(bundled_report, "features")
     towards_spam, towards_ham = features.split("<h3>Towards ham</h3>")
     assert towards_spam.count("<tr><td>") == towards_ham.count("<tr><td>") == 30
-    assert "<td><code>&lt;money amount&gt;</code></td><td>word</td>" in towards_spam
-    assert "<td><code>&lt;money amount&gt;</code></td>" not in towards_ham
+    assert "<td><code>&lt;phone number&gt;</code></td><td>word</td>" in towards_spam
+    assert "<td><code>&lt;phone number&gt;</code></td>" not in towards_ham
     families = section(bundled_report, "families")
     corpus = load_labelled(ROOT / "training" / "data" / "comments.jsonl")
     spam = corpus.loc[corpus["label"] == 1, "family"].value_counts()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from sklearn.pipeline import Pipeline
 
 from winnow.config import RetrainConfig
+from winnow.model import SpamModel, build_pipeline
 from winnow.registry import current_version
-from winnow.retrain import decide, feedback_frame, retrain
+from winnow.retrain import compare, decide, feedback_frame, retrain
 from winnow.store import FeedbackRecord, open_store
-from winnow.training import train
 
 
 @pytest.fixture
@@ -51,24 +53,49 @@ def test_decide_uses_the_metric_and_the_tolerance(tiny_config, current, candidat
 
 
 def test_retrain_keeps_the_current_model_when_the_candidate_is_worse(
-    tiny_config, tiny_corpus, sqlite_store, tmp_path
+    bundled_config, models_copy, sqlite_store, tmp_path
 ):
-    """A retraining whose recipe was broken (one feature) must not replace a good model."""
-    models = tmp_path / "models"
-    first = train(tiny_config, models).version
-    texts, labels = tiny_corpus
-    for text, label in zip(texts[:6], labels[:6], strict=True):
-        record = FeedbackRecord(label="spam" if label else "ham", text=text + " !", api="native")
-        sqlite_store.add_feedback(record)
-    broken = tiny_config.model_copy(
-        update={"model": tiny_config.model.model_copy(update={"max_features": 1})}
+    """A retraining whose recipe was broken (one feature) must not replace a good model,
+    judged on held-out comments that neither side trained on."""
+    first = current_version(models_copy)
+    for text in ("Cheap pills at medsdirect.biz !", "Lovely photos of the harbour !"):
+        label = "spam" if "pills" in text else "ham"
+        sqlite_store.add_feedback(FeedbackRecord(label=label, text=text, api="native"))
+    broken = bundled_config.model_copy(
+        update={"model": bundled_config.model.model_copy(update={"max_features": 1})}
     )
-    result = retrain(broken, models, sqlite_store, tmp_path / "exports")
+    result = retrain(broken, models_copy, sqlite_store, tmp_path / "exports")
     assert result.promoted is False
     assert "worse than current" in result.reason
-    assert current_version(models) == first
+    assert current_version(models_copy) == first
     assert result.candidate.metadata["retraining"]["promoted"] is False
-    assert Path(result.comparison["feedback_export"]).read_text().count("\n") == 6
+    assert result.comparison["current"]["roc_auc"] > 0.95  # refitted without the holdout
+    assert Path(result.comparison["feedback_export"]).read_text().count("\n") == 2
+
+
+def test_the_current_model_is_judged_by_its_recipe_refitted_without_the_holdout(
+    tiny_config, tiny_corpus, monkeypatch
+):
+    """The current model trained on the held-out corpus rows, so its own scores of them
+    would flatter it: it is compared as its recipe fitted on the rest."""
+    texts, labels = tiny_corpus
+    corpus = pd.DataFrame({"text": texts, "label": labels, "weight": 1.0})
+    feedback = pd.DataFrame({"text": ["Buy followers cheap"], "label": [1], "weight": [3.0]})
+    current = SpamModel(build_pipeline(tiny_config.model).fit(texts, labels), 0.5, "v1")
+    fitted_on: list[set[str]] = []
+    real_fit = Pipeline.fit
+
+    def spy(self, X, y=None, **params):
+        fitted_on.append(set(X))
+        return real_fit(self, X, y, **params)
+
+    monkeypatch.setattr(Pipeline, "fit", spy)
+    comparison = compare(tiny_config, corpus, feedback, current)
+    candidate_rows, current_rows = fitted_on
+    held = comparison["holdout_rows"]
+    assert len(candidate_rows) == len(texts) + 1 - held
+    assert current_rows == candidate_rows - {"Buy followers cheap"}
+    assert comparison["current_version"] == "v1"
 
 
 def test_retrain_without_a_current_model_promotes_the_first(tiny_config, sqlite_store, tmp_path):

@@ -35,6 +35,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         "## Training data",
         "",
         *[_data_line(d) for d in metadata["training_data"]],
+        *_behind_lines(metadata),
         "",
         f"## Cross-validated metrics ({evaluation['folds']}-fold stratified, "
         f"seed {evaluation['seed']})",
@@ -52,10 +53,31 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         "- Learnt from English-first news comments; other languages and other kinds of site "
         "(shops, forums) are covered thinly.",
         "- Scores single comments: it does not see posting rate, IP reputation or account age.",
-        "- Probabilities are logistic-regression outputs, not calibrated frequencies.",
+        _calibration_line(metadata),
         "",
     ]
     return "\n".join(lines)
+
+
+def _behind_lines(metadata: dict[str, Any]) -> list[str]:
+    """The bundled corpus behind a user's files (``--with-corpus``), when it was."""
+    behind = metadata.get("corpus_behind")
+    if behind is None:
+        return []
+    return [
+        f"- behind them, the bundled corpus: {behind['rows']} comments at weight "
+        f"{behind['weight']:g} each (they trained every fit; the metrics are of the files above)"
+    ]
+
+
+def _calibration_line(metadata: dict[str, Any]) -> str:
+    method = metadata.get("parameters", {}).get("calibration", "none")
+    if method == "none":
+        return "- Probabilities are logistic-regression outputs, not calibrated frequencies."
+    return (
+        f"- Probabilities are calibrated ({method}, on held-out folds of the training data): "
+        "they hold for comments like those it learnt from, less so for other sites."
+    )
 
 
 def _data_line(data: dict[str, Any]) -> str:

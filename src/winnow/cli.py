@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from winnow.errors import WinnowError
+from winnow.errors import ConfigError, WinnowError
 from winnow.settings import Settings
 
 app = typer.Typer(
@@ -101,6 +101,14 @@ def train(
     no_promote: Annotated[
         bool, typer.Option("--no-promote", help="Save the new version without making it current.")
     ] = False,
+    with_corpus: Annotated[
+        bool,
+        typer.Option(
+            "--with-corpus",
+            help="With --data: the bundled corpus trains too, at [model] corpus_weight "
+            "(metrics and thresholds stay those of your files).",
+        ),
+    ] = False,
     jobs: JobsOption = None,
 ) -> None:
     """Train, cross-validate and save a new model version, then promote it.
@@ -108,10 +116,13 @@ def train(
     A version holds the spam model and, from annotated pages, the page segmenter.
     """
     from winnow.config import load_config
+    from winnow.training import bundled_comments
     from winnow.training import train as run_training
 
     settings = Settings()
     with user_errors():
+        if with_corpus and not data:
+            raise ConfigError("--with-corpus needs --data: without it the corpus is the data")
         cfg = load_config(config or settings.training_config)
         result = run_training(
             cfg,
@@ -120,6 +131,7 @@ def train(
             pages,
             promote_model=not no_promote,
             jobs=usable_cores(jobs),
+            behind=bundled_comments(cfg) if with_corpus else None,
         )
     _print_metrics(f"Cross-validated metrics of {result.version}", {"training": result.metrics})
     if "segmenter" in result.metadata:
@@ -396,7 +408,11 @@ def evaluate(
     ] = False,
     with_corpus: Annotated[
         bool,
-        typer.Option("--with-corpus", help="With --by-source: add the bundled corpus to training."),
+        typer.Option(
+            "--with-corpus",
+            help="Add the bundled corpus to every training part, at [model] corpus_weight "
+            "(--cv, --by-source, --tune); only the files' comments are scored.",
+        ),
     ] = False,
     obfuscation: Annotated[
         bool,
@@ -477,18 +493,20 @@ def _evaluate_recipe(
     cfg = load_config(config or Settings().training_config)
     data = labelled_sources(frames)
     where = ", ".join(frames)
+    extra = load_corpus(cfg).frame if with_corpus else None
     report: dict[str, Any] = {}
     if schemes["cv"] is not None:
         report["cv"] = repeated_cv(
-            cfg.model, data, schemes["cv"], range(seeds), where=where, jobs=jobs
+            cfg.model, data, schemes["cv"], range(seeds), where=where, jobs=jobs, extra=extra
         )
     if schemes["obfuscation"]:
         report["obfuscation"] = obfuscation_recall(cfg.model, data, where=where)
     if schemes["by_source"]:
-        extra = load_corpus(cfg).frame if with_corpus else None
         report["by_source"] = leave_one_source_out(cfg.model, data, extra, where=where)
     if schemes["tune"]:
-        report["tuning"] = nested_cv(cfg.model, data, cfg.tuning, cfg.evaluation.folds, where=where)
+        report["tuning"] = nested_cv(
+            cfg.model, data, cfg.tuning, cfg.evaluation.folds, where=where, extra=extra
+        )
     if as_json:
         _print_json(report)
         return
@@ -610,7 +628,8 @@ def retrain(
     report = {k: result.comparison[k] for k in ("candidate", "current") if k in result.comparison}
     _print_metrics(
         f"Held-out comparison ({result.comparison['holdout_rows']} comments, "
-        f"{result.comparison['holdout_feedback_rows']} from feedback)",
+        f"{result.comparison['holdout_feedback_rows']} from feedback; the current model's "
+        "recipe refitted without them)",
         report,
     )
     state = "promoted to current" if result.promoted else "not promoted, current model kept"

@@ -10,7 +10,14 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    model_validator,
+)
 
 from winnow.errors import ConfigError
 
@@ -33,6 +40,7 @@ class ModelConfig(_Section):
     char_ngram_range: tuple[int, int] = (2, 5)
     char_min_df: int = Field(2, ge=1)
     sublinear_tf: bool = True
+    word_binary: bool = False
     max_features: int | None = Field(None, ge=1)
     signals: bool = False
     C: float = Field(10.0, gt=0)
@@ -40,6 +48,7 @@ class ModelConfig(_Section):
     max_iter: int = Field(2000, ge=100)
     calibration: Literal["none", "sigmoid", "isotonic"] = "sigmoid"
     calibration_folds: int = Field(5, ge=2, le=20)
+    corpus_weight: float = Field(1.0, gt=0)
 
     @model_validator(mode="after")
     def _check_ranges(self) -> ModelConfig:
@@ -61,6 +70,7 @@ class TuningConfig(_Section):
     word_min_df: list[int] = Field([1], min_length=1)
     sublinear_tf: list[bool] = Field([True], min_length=1)
     class_weight: list[Literal["balanced"] | None] = Field(["balanced"], min_length=1)
+    corpus_weight: list[PositiveFloat] = Field([1.0], min_length=1)
     inner_folds: int = Field(3, ge=2, le=10)
 
 

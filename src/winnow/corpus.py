@@ -100,7 +100,27 @@ def _read_jsonl(path: Path, text: str) -> Table:
             raise DataError(path, "expected a JSON object", f"line {number}")
         records.append(record)
         locations.append(f"line {number}")
-    return Table(path, pd.DataFrame.from_records(records), locations)
+    try:
+        frame = pd.DataFrame.from_records(records)
+    except UnicodeEncodeError:  # pandas' Arrow-backed strings refuse lone surrogates
+        where = next(loc for loc, r in zip(locations, records, strict=True) if not _encodable(r))
+        message = "invalid JSON (a \\u escape makes a lone surrogate, not a character)"
+        raise DataError(path, message, where) from None
+    return Table(path, frame, locations)
+
+
+def _encodable(value: object) -> bool:
+    """Whether every string in a parsed JSON value encodes as UTF-8."""
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(map(_encodable, value))
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 def _read_csv(path: Path, text: str, fmt: str) -> Table:

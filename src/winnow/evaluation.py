@@ -51,6 +51,28 @@ class OutOfFold:
     final: Pipeline | None = None  # fitted on every row, when asked for
 
 
+@dataclass(frozen=True)
+class Extra:
+    """Rows that join every training part and are never held out or scored: another
+    data set (the bundled corpus) behind the one being cross-validated."""
+
+    texts: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str], labels: Sequence[int], weight: float) -> Extra:
+        """The rows, each with the same sample weight."""
+        return cls(
+            np.asarray(texts, dtype=object), np.asarray(labels), np.full(len(labels), weight)
+        )
+
+    @classmethod
+    def of_frame(cls, frame: Any, weight: float) -> Extra:
+        """The ``text`` and ``label`` rows of a labelled table, each at ``weight``."""
+        return cls.of(frame["text"].tolist(), frame["label"].to_numpy(), weight)
+
+
 def out_of_fold(
     pipeline: Pipeline,
     texts: Sequence[str],
@@ -61,6 +83,7 @@ def out_of_fold(
     keep_models: bool = True,
     jobs: int = 1,
     final: bool = False,
+    extra: Extra | None = None,
 ) -> OutOfFold:
     """Stratified k-fold cross-validation that keeps each fold's fitted model.
 
@@ -68,7 +91,8 @@ def out_of_fold(
     feedback counts more than a corpus row). ``keep_models=False`` drops each fold
     model once it has scored its fold: callers that only want the scores (the
     harness, tuning) then hold fewer models. ``final`` also fits the pipeline on
-    every row (:attr:`OutOfFold.final`). All fits run as one set of ``jobs`` worker
+    every row (:attr:`OutOfFold.final`). ``extra`` rows join every training part
+    (and the final fit) without being held out. All fits run as one set of ``jobs`` worker
     processes, the final fit (the largest) first, so that on two cores six fits
     take the time of about three.
     """
@@ -79,7 +103,7 @@ def out_of_fold(
         splits.insert(0, (np.arange(len(y)), np.zeros(0, dtype=int)))
     fitted = in_jobs(
         [
-            delayed(_fit_and_score)(pipeline, x, y, w, train, held, keep_models)
+            delayed(_fit_and_score)(pipeline, x, y, w, train, held, keep_models, extra)
             for train, held in splits
         ],
         affordable_jobs(jobs, texts),
@@ -137,16 +161,36 @@ def _fit_and_score(
     train: np.ndarray,
     held: np.ndarray,
     keep_model: bool,
+    extra: Extra | None = None,
 ) -> tuple[Pipeline | None, np.ndarray]:
-    """A clone of ``pipeline`` fitted on the ``train`` rows, and its spam scores of the
-    ``held`` rows (the model itself is returned only when it is wanted or nothing
-    was held out)."""
-    params = {} if w is None else {"classifier__sample_weight": w[train]}
-    model = clone(pipeline).fit(x[train], y[train], **params)
+    """A clone of ``pipeline`` fitted on the ``train`` rows (and the ``extra`` rows),
+    and its spam scores of the ``held`` rows (the model itself is returned only when
+    it is wanted or nothing was held out)."""
+    model = fit_with_extra(
+        clone(pipeline), x[train], y[train], None if w is None else w[train], extra
+    )
     scores = np.zeros(0)
     if len(held):
         scores = model.predict_proba(x[held])[:, list(model.classes_).index(SPAM)]
     return (model if keep_model or not len(held) else None), scores
+
+
+def fit_with_extra(
+    pipeline: Pipeline,
+    texts: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None,
+    extra: Extra | None,
+) -> Pipeline:
+    """``pipeline`` fitted on the rows and the ``extra`` rows, with their sample weights
+    (1 for the rows when they have none)."""
+    if extra is not None:
+        weights = np.ones(len(labels)) if weights is None else weights
+        texts = np.concatenate([texts, extra.texts])
+        labels = np.concatenate([labels, extra.labels])
+        weights = np.concatenate([weights, extra.weights])
+    params = {} if weights is None else {"classifier__sample_weight": weights}
+    return pipeline.fit(texts, labels, **params)
 
 
 def cross_validated_scores(
@@ -157,9 +201,13 @@ def cross_validated_scores(
     seed: int,
     weights: Sequence[float] | None = None,
     jobs: int = 1,
+    extra: Extra | None = None,
 ) -> np.ndarray:
-    """Out-of-fold spam probabilities from stratified k-fold cross-validation."""
-    return out_of_fold(pipeline, texts, labels, folds, seed, weights, False, jobs).scores
+    """Out-of-fold spam probabilities from stratified k-fold cross-validation
+    (``extra`` rows join every training part)."""
+    return out_of_fold(
+        pipeline, texts, labels, folds, seed, weights, False, jobs, extra=extra
+    ).scores
 
 
 def rows_needed(folds: int | None, calibration_folds: int | None) -> int:

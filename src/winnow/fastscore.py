@@ -51,7 +51,7 @@ from winnow.ngrams import KEY_BITS, PLAIN_ANALYZER, WORD_TOKEN_PATTERN, Words, t
 TABLES_FILE = "fastscore.npz"
 TABLES_FORMAT = 1
 ROW_NORMS = ("l2", "l1")
-SAFE_VECTORIZER_OPTIONS = {**PLAIN_ANALYZER, "binary": False, "dtype": np.float64}
+SAFE_VECTORIZER_OPTIONS = {**PLAIN_ANALYZER, "dtype": np.float64}
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ class _Compiled:
         this part's columns), computed by the kernels without building the rows."""
         groups = self._groups(docs, words)
         dots, norms = self.kernels.doc_scores(
-            groups, self.idf, coef, self.vectorizer.sublinear_tf, self.norm
+            groups, self.idf, coef, self.vectorizer.sublinear_tf, self.vectorizer.binary, self.norm
         )
         return dots / norms
 
@@ -232,6 +232,8 @@ class _Compiled:
         ``largest``, computed by NumPy as :func:`tfidf_weights` computes them."""
         if self.tf is None or len(self.tf) < largest:
             counts = np.arange(1, max(largest, TF_TABLE) + 1, dtype=np.float64)
+            if self.vectorizer.binary:
+                counts[:] = 1.0
             if self.vectorizer.sublinear_tf:
                 np.log(counts, counts)
                 counts += 1.0
@@ -383,8 +385,11 @@ def _counted(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> E
 
 def tfidf_weights(vectorizer: TfidfVectorizer, counts: Entries) -> Entries:
     """``TfidfTransformer.transform`` of the vectorizer, operation for operation (so
-    the values are the same to the last bit), on the entries."""
+    the values are the same to the last bit), on the entries; a ``binary`` vectorizer
+    counts each n-gram present once."""
     values = counts.values.astype(np.float64)
+    if vectorizer.binary:
+        values[:] = 1.0
     if vectorizer.sublinear_tf:
         np.log(values, values)
         values += 1.0

@@ -32,6 +32,7 @@ def build_features(params: ModelConfig) -> FeatureUnion:
         ngram_range=tuple(params.word_ngram_range),
         min_df=params.word_min_df,
         sublinear_tf=params.sublinear_tf,
+        binary=params.word_binary,
         max_features=params.max_features,
         lowercase=False,
     )

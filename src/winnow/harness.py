@@ -6,6 +6,10 @@ sees the same folds, and leave-one-source-out, which asks how a model does on a 
 (or video) it was never trained on. Accuracy, F1 and MCC are read at ``threshold``
 (0.5 by default); the threshold-free figures (ROC-AUC, PR-AUC, spam recall at 1 % and
 0.1 % false-positive rate, expected calibration error) do not depend on it.
+
+``extra`` rows (the bundled corpus, ``--with-corpus``) join every training part at the
+recipe's ``corpus_weight`` and are never scored: the recipe then is "another data set
+trained with the bundled corpus behind it", and only that data set's comments count.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from sklearn.model_selection import StratifiedKFold
 from winnow.config import ModelConfig, TuningConfig
 from winnow.errors import DataError
 from winnow.evaluation import (
+    Extra,
     check_enough_rows,
     classification_metrics,
     cross_validated_scores,
+    fit_with_extra,
     threshold_for_fpr,
 )
 from winnow.model import build_pipeline
@@ -42,15 +48,19 @@ def repeated_cv(
     threshold: float = 0.5,
     where: str = "labelled data",
     jobs: int = 1,
+    extra: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Stratified ``folds``-fold CV once per seed; metrics per seed, their mean and spread.
     ``jobs`` > 1 fits that many folds at once, in worker processes."""
     check_enough_rows(data["label"], folds, params, where)
     texts, labels = data["text"].tolist(), data["label"].to_numpy()
+    behind = weighted(extra, params)
     runs = []
     for seed in seeds:
         pipeline = build_pipeline(params)
-        scores = cross_validated_scores(pipeline, texts, labels, folds, seed, jobs=jobs)
+        scores = cross_validated_scores(
+            pipeline, texts, labels, folds, seed, jobs=jobs, extra=behind
+        )
         runs.append(
             {
                 "seed": seed,
@@ -59,7 +69,7 @@ def repeated_cv(
             }
         )
     return {
-        "scheme": f"stratified {folds}-fold CV, seeds {list(seeds)}",
+        "scheme": f"stratified {folds}-fold CV, seeds {list(seeds)}" + _behind(behind),
         "rows": len(data),
         "runs": runs,
         "mean": mean_metrics([run["metrics"] for run in runs]),
@@ -76,21 +86,36 @@ def leave_one_source_out(
 ) -> dict[str, Any]:
     """Train on every other source (plus ``extra`` rows), test on the one left out."""
     per_source: dict[str, Any] = {}
+    behind = weighted(extra, params)
     for source in sources_of(data, where):
         held = data["source"] == source
-        train = data[~held] if extra is None else pd.concat([data[~held], extra], ignore_index=True)
-        model = build_pipeline(params).fit(train["text"].tolist(), train["label"].to_numpy())
+        train = data[~held]
+        texts = np.asarray(train["text"].tolist(), dtype=object)
+        model = fit_with_extra(
+            build_pipeline(params), texts, train["label"].to_numpy(), None, behind
+        )
         spam_column = list(model.classes_).index(1)
         scores = model.predict_proba(data.loc[held, "text"].tolist())[:, spam_column]
         per_source[str(source)] = classification_metrics(
             data.loc[held, "label"].to_numpy(), scores, threshold
         )
     return {
-        "scheme": "leave one source out"
-        + (" (+ extra training rows)" if extra is not None else ""),
+        "scheme": "leave one source out" + _behind(behind),
         "per_source": per_source,
         "mean": mean_metrics(list(per_source.values())),
     }
+
+
+def weighted(extra: pd.DataFrame | None, params: ModelConfig) -> Extra | None:
+    """The extra rows as every training part gets them, at ``params.corpus_weight``."""
+    return None if extra is None else Extra.of_frame(extra, params.corpus_weight)
+
+
+def _behind(extra: Extra | None) -> str:
+    """How a scheme's name says that extra rows joined its training parts."""
+    if extra is None:
+        return ""
+    return f" (+ {len(extra.labels)} corpus rows in training, weight {extra.weights[0]:g})"
 
 
 def sources_of(data: pd.DataFrame, where: str) -> list[str]:
@@ -142,7 +167,7 @@ def obfuscation_recall(
     }
 
 
-TUNED = ("C", "char_ngram_range", "word_min_df", "sublinear_tf", "class_weight")
+TUNED = ("C", "char_ngram_range", "word_min_df", "sublinear_tf", "class_weight", "corpus_weight")
 
 
 def nested_cv(
@@ -152,25 +177,32 @@ def nested_cv(
     folds: int = 5,
     seed: int = 0,
     where: str = "labelled data",
+    extra: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Choose hyperparameters without looking at the test folds.
 
     Each outer fold's training part picks the grid point with the best inner
     cross-validated ROC-AUC; that choice is then fitted and scored on the outer
     fold it never saw. The outer metrics are an honest estimate of "tune, then
-    train", and the choices show how stable the tuning is.
+    train", and the choices show how stable the tuning is. With ``extra`` rows the
+    grid's ``corpus_weight`` values are searched too (without, they are all the same).
     """
     check_enough_rows(data["label"], folds, params, where)
     texts, labels = np.asarray(data["text"].tolist(), dtype=object), data["label"].to_numpy()
+    if extra is None:
+        grid = grid.model_copy(update={"corpus_weight": [params.corpus_weight]})
     scores, chosen = np.zeros(len(texts)), []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, held in splitter.split(texts, labels):
-        best = _best_on(params, grid, texts[train], labels[train], seed)
-        model = build_pipeline(best).fit(list(texts[train]), labels[train])
+        best = _best_on(params, grid, texts[train], labels[train], seed, extra)
+        model = fit_with_extra(
+            build_pipeline(best), texts[train], labels[train], None, weighted(extra, best)
+        )
         scores[held] = model.predict_proba(list(texts[held]))[:, list(model.classes_).index(1)]
         chosen.append({name: getattr(best, name) for name in TUNED})
     return {
-        "scheme": f"nested CV: {folds} outer folds, {grid.inner_folds} inner, seed {seed}",
+        "scheme": f"nested CV: {folds} outer folds, {grid.inner_folds} inner, seed {seed}"
+        + ("" if extra is None else f" (+ {len(extra)} corpus rows in training)"),
         "metrics": classification_metrics(labels, scores, 0.5),
         "chosen": chosen,
         "most_chosen": _most_common(chosen),
@@ -187,7 +219,12 @@ def grid_points(params: ModelConfig, grid: TuningConfig) -> list[ModelConfig]:
 
 
 def _best_on(
-    params: ModelConfig, grid: TuningConfig, texts: np.ndarray, labels: np.ndarray, seed: int
+    params: ModelConfig,
+    grid: TuningConfig,
+    texts: np.ndarray,
+    labels: np.ndarray,
+    seed: int,
+    extra: pd.DataFrame | None = None,
 ) -> ModelConfig:
     """The grid point with the best inner-CV ROC-AUC on one outer training part.
 
@@ -197,7 +234,14 @@ def _best_on(
     best, best_auc = params, -1.0
     for candidate in grid_points(params, grid):
         plain = candidate.model_copy(update={"calibration": "none"})
-        inner = cross_validated_scores(build_pipeline(plain), texts, labels, grid.inner_folds, seed)
+        inner = cross_validated_scores(
+            build_pipeline(plain),
+            texts,
+            labels,
+            grid.inner_folds,
+            seed,
+            extra=weighted(extra, candidate),
+        )
         auc = classification_metrics(labels, inner, 0.5)["roc_auc"]
         if auc > best_auc:
             best, best_auc = candidate, auc

@@ -201,9 +201,10 @@ def _doc_counts(doc_ptr, items, item_ptr, item_columns, n_features):
 
 
 @jit
-def _doc_scores(doc_ptr, items, item_ptr, item_columns, idf, coef, sublinear, norm):
+def _doc_scores(doc_ptr, items, item_ptr, item_columns, idf, coef, sublinear, binary, norm):
     """Each document's TF-IDF row dotted with ``coef``, without building the row:
-    (dot, row norm) per document; ``norm`` 2 (l2), 1 (l1) or 0 (none)."""
+    (dot, row norm) per document; ``norm`` 2 (l2), 1 (l1) or 0 (none); ``binary``
+    counts every n-gram present once."""
     counts = np.zeros(len(idf), np.int64)
     touched = np.empty(len(idf), np.int64)
     n_docs = len(doc_ptr) - 1
@@ -214,7 +215,7 @@ def _doc_scores(doc_ptr, items, item_ptr, item_columns, idf, coef, sublinear, no
         dot, total = 0.0, 0.0
         for k in range(n_touched):
             column = touched[k]
-            value = counts[column] * 1.0
+            value = 1.0 if binary else counts[column] * 1.0
             if sublinear:
                 value = np.log(value) + 1.0
             value *= idf[column]
@@ -829,10 +830,10 @@ def doc_counts(groups: tuple, n_features: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def doc_scores(
-    groups: tuple, idf: np.ndarray, coef: np.ndarray, sublinear: bool, norm: int
+    groups: tuple, idf: np.ndarray, coef: np.ndarray, sublinear: bool, binary: bool, norm: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(dot with ``coef``, norm) of each document's TF-IDF row, from ``groups``."""
-    return _doc_scores(*groups, idf, coef, sublinear, norm)
+    return _doc_scores(*groups, idf, coef, sublinear, binary, norm)
 
 
 def doc_rows(

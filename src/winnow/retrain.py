@@ -1,10 +1,13 @@
 """Retraining: corpus + moderators' feedback -> a candidate, promoted only if it is not worse.
 
 The candidate and the current model are compared on the same held-out comments: a
-stratified share of the corpus and of the feedback, which the candidate does not
-train on for the comparison. The candidate is promoted when its score on the
-configured metric is at most ``tolerance`` below the current model's; the model
-then saved is fitted on everything, feedback included.
+stratified share of the corpus and of the feedback. Neither may have trained on
+them, and the current model trained on the whole corpus, so it stands in the
+comparison as its own recipe (a clone of its pipeline) refitted on the rest of the
+corpus; the candidate is the configured recipe fitted on the rest of the corpus and
+the feedback. The candidate is promoted when its score on the configured metric is
+at most ``tolerance`` below the current model's; the model then saved is fitted on
+everything, feedback included.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
 
 from winnow.config import TrainingConfig
 from winnow.errors import ModelNotFoundError
@@ -93,22 +98,19 @@ def compare(
     feedback: pd.DataFrame,
     current: SpamModel | None,
 ) -> dict[str, Any]:
-    """Held-out metrics of the current model and of a candidate trained without the holdout."""
+    """Held-out metrics of a candidate and of the current model's recipe, both trained
+    without the holdout (the current model itself trained on its corpus part)."""
     corpus = corpus[["text", "label", "weight"]]
     data = pd.concat([corpus.assign(feedback=0), feedback.assign(feedback=1)], ignore_index=True)
     data["label"] = data["label"].astype(int)
     train_rows, held = _split(data, config.retrain.holdout, config.evaluation.seed)
-    candidate = build_pipeline(config.model).fit(
-        train_rows["text"].tolist(),
-        train_rows["label"].to_numpy(),
-        classifier__sample_weight=train_rows["weight"].to_numpy(),
-    )
-    spam_column = list(candidate.classes_).index(1)
     texts, labels = held["text"].tolist(), held["label"].to_numpy()
     threshold = current.threshold if current else 0.5
-    scores = {"candidate": candidate.predict_proba(texts)[:, spam_column]}
+    candidate = _fitted(build_pipeline(config.model), train_rows)
+    scores = {"candidate": _spam_scores(candidate, texts)}
     if current is not None:
-        scores["current"] = current.predict_proba(texts)
+        refitted = _fitted(clone(current.pipeline), train_rows[train_rows["feedback"] == 0])
+        scores["current"] = _spam_scores(refitted, texts)
     from_feedback = held["feedback"].to_numpy() == 1
     return {
         "current_version": current.version if current else None,
@@ -122,6 +124,18 @@ def compare(
             for name, s in scores.items()
         },
     }
+
+
+def _fitted(pipeline: Pipeline, rows: pd.DataFrame) -> Pipeline:
+    return pipeline.fit(
+        rows["text"].tolist(),
+        rows["label"].to_numpy(),
+        classifier__sample_weight=rows["weight"].to_numpy(),
+    )
+
+
+def _spam_scores(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
+    return pipeline.predict_proba(texts)[:, list(pipeline.classes_).index(1)]
 
 
 def _split(data: pd.DataFrame, share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -18,6 +18,7 @@ from winnow.config import TrainingConfig
 from winnow.corpus import load_labelled
 from winnow.errors import DataError
 from winnow.evaluation import (
+    Extra,
     OutOfFold,
     check_enough_rows,
     classification_metrics,
@@ -74,10 +75,7 @@ def load_corpus(
     annotated-pages folder when given.
     """
     files = [Path(f) for f in (data_files or config.data.files)]
-    frames = [
-        load_labelled(f, text_column=config.data.text_column, label_column=config.data.label_column)
-        for f in files
-    ]
+    frames = _comment_tables(config, files)
     described = [_describe_file(f, frame) for f, frame in zip(files, frames, strict=True)]
     pages = _annotated_pages(pages_dir or config.pages.folder)
     if pages:
@@ -86,6 +84,19 @@ def load_corpus(
     frame = pd.concat(frames, ignore_index=True)
     frame["weight"] = 1.0
     return Corpus(frame, described, pages, files)
+
+
+def _comment_tables(config: TrainingConfig, files: list[Path]) -> list[pd.DataFrame]:
+    return [
+        load_labelled(f, text_column=config.data.text_column, label_column=config.data.label_column)
+        for f in files
+    ]
+
+
+def bundled_comments(config: TrainingConfig) -> pd.DataFrame:
+    """The configuration's own comment files (the bundled corpus), without its pages:
+    what ``--with-corpus`` puts behind a user's files."""
+    return pd.concat(_comment_tables(config, config.data.files), ignore_index=True)
 
 
 def train(
@@ -98,6 +109,7 @@ def train(
     extra_metadata: dict[str, Any] | None = None,
     corpus: Corpus | None = None,
     jobs: int = 1,
+    behind: pd.DataFrame | None = None,
 ) -> TrainingResult:
     """Cross-validate, pick the thresholds, fit on all data, save and promote.
 
@@ -105,6 +117,9 @@ def train(
     model's training data. ``extra`` rows (``text``, ``label``, ``weight``: the
     moderators' feedback) join it too; ``extra_metadata`` is saved with the model.
     A ``corpus`` already loaded by the caller is used instead of loading it again.
+    ``behind`` rows (the bundled corpus behind a user's own files: ``--with-corpus``)
+    train every fold and the final model at ``[model] corpus_weight``, but are never
+    held out: the metrics and thresholds are those of the user's comments.
     ``jobs`` > 1 runs the cross-validation folds and the final fit, and the
     segmenter's leave-one-template-out fits, in that many worker processes.
     """
@@ -114,9 +129,12 @@ def train(
         frame = pd.concat([frame, extra[["text", "label", "weight"]]], ignore_index=True)
         frame["label"] = frame["label"].astype(int)
     _check_trainable(frame, config, corpus.files)
-    artifacts, thresholds, metrics, folds = _fit_spam_model(config, frame, jobs)
+    extra = None if behind is None else Extra.of_frame(behind, config.model.corpus_weight)
+    artifacts, thresholds, metrics, folds = _fit_spam_model(config, frame, jobs, extra)
     version = new_version(models_dir)
     metadata = _metadata(config, version, corpus.described, thresholds, metrics)
+    if extra is not None:
+        metadata["corpus_behind"] = {"rows": len(extra.labels), "weight": float(extra.weights[0])}
     metadata.update(extra_metadata or {})
     if corpus.pages:
         segmenter, metadata["segmenter"] = _fit_segmenter(config, corpus.pages, jobs)
@@ -129,10 +147,11 @@ def train(
 
 
 def _fit_spam_model(
-    config: TrainingConfig, corpus: pd.DataFrame, jobs: int = 1
+    config: TrainingConfig, corpus: pd.DataFrame, jobs: int = 1, extra: Extra | None = None
 ) -> tuple[dict[str, Any], tuple[float, float], dict[str, Any], OutOfFold]:
     """Fit the pipeline; the spam and discard thresholds come from out-of-fold scores.
-    The folds and the final fit run in ``jobs`` worker processes."""
+    The folds and the final fit run in ``jobs`` worker processes; ``extra`` rows join
+    every fit."""
     texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
     weights = corpus["weight"].to_numpy() if "weight" in corpus else None
     pipeline = build_pipeline(config.model)
@@ -145,6 +164,7 @@ def _fit_spam_model(
         weights,
         jobs=jobs,
         final=True,
+        extra=extra,
     )
     pipeline = folds.final
     scores = folds.scores
