@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from winnow.config import RetrainConfig
+from winnow.config import PagesConfig, RetrainConfig
 from winnow.model import SpamModel, build_pipeline
 from winnow.registry import current_version
 from winnow.retrain import compare, decide, feedback_frame, retrain
@@ -61,8 +61,11 @@ def test_retrain_keeps_the_current_model_when_the_candidate_is_worse(
     for text in ("Cheap pills at medsdirect.biz !", "Lovely photos of the harbour !"):
         label = "spam" if "pills" in text else "ham"
         sqlite_store.add_feedback(FeedbackRecord(label=label, text=text, api="native"))
-    broken = bundled_config.model_copy(
-        update={"model": bundled_config.model.model_copy(update={"max_features": 1})}
+    broken = bundled_config.model_copy(  # no pages: the segmenter is not what is tested
+        update={
+            "model": bundled_config.model.model_copy(update={"max_features": 1}),
+            "pages": PagesConfig(),
+        }
     )
     result = retrain(broken, models_copy, sqlite_store, tmp_path / "exports")
     assert result.promoted is False
