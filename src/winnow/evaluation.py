@@ -106,7 +106,7 @@ def out_of_fold(
             delayed(_fit_and_score)(pipeline, x, y, w, train, held, keep_models, extra)
             for train, held in splits
         ],
-        affordable_jobs(jobs, texts),
+        affordable_jobs(jobs, texts if extra is None else [*texts, *extra.texts]),
     )
     result = OutOfFold(np.zeros(len(y)), np.zeros(len(y), dtype=int), [])
     result.final = fitted.pop(0)[0] if final else None
