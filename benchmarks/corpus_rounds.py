@@ -22,7 +22,7 @@ import pandas as pd
 
 from winnow.config import load_config
 from winnow.corpus import load_labelled
-from winnow.evaluation import classification_metrics
+from winnow.evaluation import classification_metrics, spam_scores
 from winnow.harness import labelled_sources, repeated_cv
 from winnow.model import build_pipeline
 from winnow.training import load_corpus
@@ -60,7 +60,7 @@ def main() -> None:
 def youtube_metrics(config, train: pd.DataFrame, youtube: pd.DataFrame) -> dict:
     """A model of the bundled recipe trained on ``train``, scoring the YouTube files."""
     model = build_pipeline(config.model).fit(train["text"].tolist(), train["label"].to_numpy())
-    scores = model.predict_proba(youtube["text"].tolist())[:, list(model.classes_).index(1)]
+    scores = spam_scores(model, youtube["text"].tolist())
     return classification_metrics(youtube["label"].to_numpy(), scores, 0.5)
 
 

@@ -171,8 +171,13 @@ def _fit_and_score(
     )
     scores = np.zeros(0)
     if len(held):
-        scores = model.predict_proba(x[held])[:, list(model.classes_).index(SPAM)]
+        scores = spam_scores(model, x[held])
     return (model if keep_model or not len(held) else None), scores
+
+
+def spam_scores(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """A fitted pipeline's spam probability of each text."""
+    return pipeline.predict_proba(texts)[:, list(pipeline.classes_).index(SPAM)]
 
 
 def fit_with_extra(

@@ -32,6 +32,7 @@ from winnow.evaluation import (
     classification_metrics,
     cross_validated_scores,
     fit_with_extra,
+    spam_scores,
     threshold_for_fpr,
 )
 from winnow.model import build_pipeline
@@ -94,8 +95,7 @@ def leave_one_source_out(
         model = fit_with_extra(
             build_pipeline(params), texts, train["label"].to_numpy(), None, behind
         )
-        spam_column = list(model.classes_).index(1)
-        scores = model.predict_proba(data.loc[held, "text"].tolist())[:, spam_column]
+        scores = spam_scores(model, data.loc[held, "text"].tolist())
         per_source[str(source)] = classification_metrics(
             data.loc[held, "label"].to_numpy(), scores, threshold
         )
@@ -151,12 +151,11 @@ def obfuscation_recall(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, held in splitter.split(texts, labels):
         model = build_pipeline(params).fit([texts[i] for i in train], labels[train])
-        spam_column = list(model.classes_).index(1)
-        scores[held] = model.predict_proba([texts[i] for i in held])[:, spam_column]
+        scores[held] = spam_scores(model, [texts[i] for i in held])
         spam = held[labels[held] == 1]
         for name in TRICKS:
             rewritten = [obfuscate(texts[i], name, seed) for i in spam]
-            tricked[name][spam] = model.predict_proba(rewritten)[:, spam_column]
+            tricked[name][spam] = spam_scores(model, rewritten)
     threshold = threshold_for_fpr(labels, scores, target_fpr)
     recall = {"original": float(np.mean(scores[labels == 1] >= threshold))}
     recall |= {name: float(np.mean(s[labels == 1] >= threshold)) for name, s in tricked.items()}
@@ -198,7 +197,7 @@ def nested_cv(
         model = fit_with_extra(
             build_pipeline(best), texts[train], labels[train], None, weighted(extra, best)
         )
-        scores[held] = model.predict_proba(list(texts[held]))[:, list(model.classes_).index(1)]
+        scores[held] = spam_scores(model, list(texts[held]))
         chosen.append({name: getattr(best, name) for name in TUNED})
     return {
         "scheme": f"nested CV: {folds} outer folds, {grid.inner_folds} inner, seed {seed}"

@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 
 from winnow.config import TrainingConfig
 from winnow.errors import ModelNotFoundError
-from winnow.evaluation import classification_metrics
+from winnow.evaluation import classification_metrics, fit_with_extra, spam_scores
 from winnow.model import SpamModel, build_pipeline
 from winnow.registry import load_model, promote
 from winnow.store import FeedbackRecord, Store, utc_now
@@ -107,10 +107,10 @@ def compare(
     texts, labels = held["text"].tolist(), held["label"].to_numpy()
     threshold = current.threshold if current else 0.5
     candidate = _fitted(build_pipeline(config.model), train_rows)
-    scores = {"candidate": _spam_scores(candidate, texts)}
+    scores = {"candidate": spam_scores(candidate, texts)}
     if current is not None:
         refitted = _fitted(clone(current.pipeline), train_rows[train_rows["feedback"] == 0])
-        scores["current"] = _spam_scores(refitted, texts)
+        scores["current"] = spam_scores(refitted, texts)
     from_feedback = held["feedback"].to_numpy() == 1
     return {
         "current_version": current.version if current else None,
@@ -127,15 +127,10 @@ def compare(
 
 
 def _fitted(pipeline: Pipeline, rows: pd.DataFrame) -> Pipeline:
-    return pipeline.fit(
-        rows["text"].tolist(),
-        rows["label"].to_numpy(),
-        classifier__sample_weight=rows["weight"].to_numpy(),
+    texts = np.asarray(rows["text"].tolist(), dtype=object)
+    return fit_with_extra(
+        pipeline, texts, rows["label"].to_numpy(), rows["weight"].to_numpy(), None
     )
-
-
-def _spam_scores(pipeline: Pipeline, texts: list[str]) -> np.ndarray:
-    return pipeline.predict_proba(texts)[:, list(pipeline.classes_).index(1)]
 
 
 def _split(data: pd.DataFrame, share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
