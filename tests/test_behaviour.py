@@ -22,6 +22,21 @@ HAM_WITH_LINKS = [
     "The full court ruling is worth reading: https://www.supremecourt.gov/opinions/opinion.pdf",
     "Figures are in the ONS release, https://www.ons.gov.uk/economy/inflation",
 ]
+# Words the marker words (calls to act, own outlets, @handles) are made of, in a
+# reader's mouth.
+HAM_WITH_MARKER_WORDS = [
+    "I agree with @Colin here, the bus lane cameras only run at peak times",
+    "My shop on the high street lost half its trade during the roadworks",
+    "Search for the original interview, he never said that",
+    "I subscribe to the paper for reporting like this, worth every penny",
+    "Follow the money: the same donors fund both campaigns",
+    "The full report is on the ONS site, ons.gov.uk, table 4",
+]
+SELF_PROMOTION = [
+    "sub to my channel for daily match highlights in 60 seconds",
+    "Link in my bio, DM me for the details 💸",
+    "my new podcast covers exactly this, search Kettle Talk on Spotify",
+]
 HAM_ABOUT_MONEY = [
     "Teachers here start on $41,000 a year, no wonder the school can't keep staff.",
     "Google is fined again and the shareholders will not even notice.",
@@ -29,13 +44,13 @@ HAM_ABOUT_MONEY = [
 ]
 
 
-@pytest.mark.parametrize("text", REWORDED_SPAM + OBFUSCATED_SPAM)
+@pytest.mark.parametrize("text", REWORDED_SPAM + OBFUSCATED_SPAM + SELF_PROMOTION)
 def test_reworded_and_obfuscated_spam_stays_spam(bundled_model, text):
     assert bundled_model.predict([text]) == ["spam"]
 
 
-@pytest.mark.parametrize("text", HAM_WITH_LINKS + HAM_ABOUT_MONEY)
-def test_ham_with_links_or_money_stays_ham(bundled_model, text):
+@pytest.mark.parametrize("text", HAM_WITH_LINKS + HAM_WITH_MARKER_WORDS + HAM_ABOUT_MONEY)
+def test_ham_with_links_money_or_marker_words_stays_ham(bundled_model, text):
     assert bundled_model.predict([text]) == ["ham"]
 
 
@@ -59,3 +74,12 @@ def test_a_bare_domain_looks_more_like_spam_than_a_page_address(bundled_model):
         [base + "railnews-daily.com", base + "https://www.railnews-daily.com/2026/11/strike-talks"]
     )
     assert bare > page + 0.2
+
+
+def test_a_short_comment_is_not_spam_for_one_spammy_word(bundled_model):
+    """A three-word reaction about something free is not a pitch (the length word
+    tells the model how often comments this short are spam)."""
+    short, pitch = bundled_model.predict_proba(
+        ["Free parking, finally!", "Free parking codes for every car park, dm me for one"]
+    )
+    assert short < 0.5 < pitch

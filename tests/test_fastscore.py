@@ -108,10 +108,10 @@ def test_explanations_are_those_of_the_pipelines_rows(bundled_model):
 
 def unguarded(text: str) -> str:
     """The normalisation chain with every rewrite applied, no quick tests."""
-    text = normalize.fold_characters(normalize.strip_html(text))
+    folded = text = normalize.fold_characters(normalize.strip_html(text))
     for step in normalize._CHAIN:
         text = step.apply(text)
-    return text.strip()
+    return normalize.with_length_word(text.strip(), len(folded.strip()))
 
 
 def test_normalisation_fast_paths_change_nothing(texts):

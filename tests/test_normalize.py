@@ -33,6 +33,10 @@ def test_fold_characters_undoes_full_width_zero_width_and_mixed_scripts():
         ("quickcash[dot]net", "quickcash.net"),
         ("quickcash (dot) net", "quickcash.net"),
         ("quickcash dot com", "quickcash.com"),
+        ("quickcash dot shop", "quickcash.shop"),
+        ("quickcash [d0t] net", "quickcash.net"),
+        ("hxxps://yield[.]app/ref=tom", "hxxps://yield.app/ref=tom"),
+        ("join t . me / pumps", "join t.me / pumps"),
         ("g00gle pays fr33 c4sh", "google pays free cash"),
     ],
 )
@@ -44,6 +48,9 @@ def test_deobfuscate_leaves_ordinary_numbers_and_words_alone():
     assert (
         deobfuscate("covid19 cases in 2024, the g7 and mp3 files")
         == "covid19 cases in 2024, the g7 and mp3 files"
+    )
+    assert deobfuscate("it was over . it is done, dot matrix") == (
+        "it was over . it is done, dot matrix"
     )
 
 
@@ -66,12 +73,75 @@ def test_normalize_text_marks_links_money_rates_phones_and_emails():
         ("www.cash-work.net/", "cash work net zzurl"),
         ("https://cashwork.com", "cashwork com zzhttp zzurl"),
         ("cashwork.com/join?ref=7", "cashwork com zzpath zzurl"),
-        ("https://www.who.int/news-room/fact-sheets", "who int zzpath zzhttp zzurl"),
+        ("https://www.who.int/news-room/fact-sheets", "who int zzofficial zzpath zzhttp zzurl"),
         ("https://ru.example.org/статья", "ru example org zzpath zzhttp zzurl"),
     ],
 )
 def test_links_say_whether_they_point_to_a_page_and_carry_their_scheme(link, words):
-    assert normalize_text(f"see {link} now") == f"see {words} now"
+    assert normalize.mark_entities(f"see {link} now") == f"see {words} now"
+
+
+@pytest.mark.parametrize(
+    ("link", "words"),
+    [
+        ("ketoslim-official.store", "ketoslim official store zzurl"),
+        ("luckyclover.win/join", "luckyclover win zzpath zzurl"),
+        ("incontri-veloci.it", "incontri-veloci.it"),  # .it is also a word: no link
+        ("home.in the", "home.in the"),
+        ("ons.gov.uk", "ons gov uk zzofficial zzurl"),
+        ("https://www.gov.uk/guidance", "gov uk zzofficial zzpath zzhttp zzurl"),
+        ("https://www.cdc.gov/flu", "cdc gov zzofficial zzpath zzhttp zzurl"),
+        ("sanidad.gob.es", "sanidad gob es zzofficial zzurl"),
+        ("ec.europa.eu/eurostat", "ec europa eu zzofficial zzpath zzurl"),
+        ("refund.gov.shop", "refund gov shop zzurl"),  # anyone may register gov.shop
+        ("noteuropa.eu", "noteuropa eu zzurl"),
+    ],
+)
+def test_links_under_newer_domains_and_public_bodies_hosts(link, words):
+    assert normalize.mark_entities(f"see {link} now") == f"see {words} now"
+
+
+@pytest.mark.parametrize(
+    ("raw", "marked"),
+    [
+        ("dm me @cash.queen", "dm zzcall me @cash.queen zzhandle"),
+        ("@colin the lanes close at 7", "@colin zzreply the lanes close at 7"),
+        ("  @colin yes", "@colin zzreply yes"),
+        ("mail jo@mail.com", "mail jo@mail.com zzemail"),
+        ("sub to my new channel!", "sub zzcall to my new channel zzmine!"),
+        ("link in my bio", "link in my bio zzmine"),
+        ("look it up on google.", "look it up zzcall on google zzcall."),
+        ("status.cloud.google.com is down", "status cloud google com zzurl is down"),
+        ("the sub-editor missed it", "the sub-editor missed it"),
+        ("my shop lost trade", "my shop lost trade"),  # a reader's shop is no outlet
+    ],
+)
+def test_handles_own_outlets_and_calls_to_act_are_marked(raw, marked):
+    assert normalize._rewrite(normalize._CHAIN, raw).strip() == marked
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("ok", "zzlen0"),
+        ("a" * 9, "zzlen0"),
+        ("a" * 10, "zzlen10"),
+        ("a" * 39, "zzlen20"),
+        ("a" * 40, "zzlen40"),
+        ("a" * 319, "zzlen160"),
+        ("a" * 320, "zzlen320"),
+        # counted in characters, so text without spaces is not one short word
+        ("招聘兼职刷单，在家用手机就能做，日结工资200-800元", "zzlen20"),
+        # the comment as written: markers added on the way do not lengthen it
+        ("x.com", "zzlen0"),
+    ],
+)
+def test_every_comment_ends_with_its_length_band(text, word):
+    assert normalize_text(text).split()[-1] == word
+
+
+def test_an_empty_comment_gets_no_length_word():
+    assert normalize_text("   ") == ""
 
 
 def test_text_normalizer_is_a_stateless_estimator():
@@ -79,14 +149,15 @@ def test_text_normalizer_is_a_stateless_estimator():
     assert normalizer.fit(["a"]) is normalizer
     out = clone(normalizer).transform(["Hello  WORLD", None])
     assert isinstance(out, np.ndarray)
-    assert out.tolist() == ["hello world", ""]
+    assert out.tolist() == ["hello world zzlen10", ""]
 
 
 # Pieces of the quick tests' patterns, and what sits around them.
 HINT_PIECES = [
     *"adhmortuwsyk0123456789$€£₹@./:()-\t\r\f\v\n \xa0\u3000٣é\x1c\x85\u3001😀\ud800",
-    *("dot", "www.", "://", ".com", "usd", "dollars", "euro", "pounds"),
+    *("dot", "d0t", " . ", "[.", "(.", "www.", "://", ".com", "usd", "dollars", "euro", "pounds"),
     *("hour", "hr", "day", "week", "month", " h", " d"),
+    *("sub", "dm", "google", "sign up", "check it out", "my ", "vid", "channel", "«", "👉"),
 ]
 
 
@@ -116,7 +187,8 @@ def test_hint_pieces_in_any_order_are_flagged_where_a_quick_test_passes(texts):
 
 # The shortest texts each quick test passes, at the edges of what the scan looks at.
 HINT_EDGES = [
-    *("dot", "a x y b", "a1", "1a", "ab1", "x@", "a://", "www.", ".co", "$1", "£ 1", "1usd"),
+    *("dot", "d0t", " .", "[.", "<.", "a x y b", "a1", "1a", "ab1", "x@", "a://", "www."),
+    *(".co", "$1", "£ 1", "1usd", "dm", "sub", "my vid", "(tap", "¡join"),
     *("1 euro", "2 pounds", "3 dollars", "/", " hr", "\u3000hour", " day", " week", " month"),
     *("x123456789x", "1 2 3 4 5", "(555)-0123", "a\tb", "a  b", "a \rb", "\x0bb", "\x0c"),
 ]

@@ -35,7 +35,7 @@ HAM = (
     "the north has waited long enough."
 )
 # Spam, but below the discard threshold (BLATANT is above it).
-SPAM = "Google pays people $185 an hour to work from home, look it up"
+SPAM = "Anyone here heard of Mr. Hamid's trading platform? My brother swears by it"
 BLATANT = (
     "Google pays $99 per hour! I just got paid $9800 this month working from home. "
     "Start today, it is easy: copy this site >>>> www.paycash-online.com"

@@ -377,8 +377,9 @@ LAST_SPACE = 0x3000  # no code point above it is whitespace (a test checks all o
 # Classes of code points (bits of char_classes()): whitespace to str.split and to the
 # regex' \s, ASCII digit, ASCII lower-case letter, what a phone number may hold (any
 # non-ASCII code point may be a digit or a space to the regex), [ \t\v\f\r], and the
-# first and second letters of the words the normaliser's quick tests look for.
-WS, DIGIT, LOWER, PHONE_PART, BLANK, WORD_START, WORD_SECOND = 1, 2, 4, 8, 16, 32, 64
+# first and second letters of the words the normaliser's quick tests look for,
+# brackets a defanged dot may follow ("[.]").
+WS, DIGIT, LOWER, PHONE_PART, BLANK, WORD_START, WORD_SECOND, OPEN = 1, 2, 4, 8, 16, 32, 64, 128
 
 
 def _points(word: str) -> tuple[int, ...]:
@@ -390,6 +391,7 @@ SCHEME = _points("://")
 HINT_WORDS = (
     "www.",
     "dot",
+    "d0t",
     "usd",
     "dollars",
     "euro",
@@ -400,7 +402,9 @@ HINT_WORDS = (
     "week",
     "month",
 )
-WWW, DOT_WORD, USD, DOLLARS, EURO, POUNDS, HOUR, HR, DAY, WEEK, MONTH = map(_points, HINT_WORDS)
+WWW, DOT_WORD, D0T_WORD, USD, DOLLARS, EURO, POUNDS, HOUR, HR, DAY, WEEK, MONTH = map(
+    _points, HINT_WORDS
+)
 
 
 @functools.cache
@@ -413,6 +417,7 @@ def char_classes() -> np.ndarray:
     table[ord("a") : ord("z") + 1] |= LOWER
     table[list(map(ord, "().-"))] |= PHONE_PART
     table[list(map(ord, " \t\v\f\r"))] |= BLANK
+    table[list(map(ord, "[({<"))] |= OPEN
     table[[ord(word[0]) for word in HINT_WORDS]] |= WORD_START
     table[[ord(word[1]) for word in HINT_WORDS]] |= WORD_SECOND
     table[128:] |= PHONE_PART
@@ -706,8 +711,10 @@ def _joined_rows(points, doc_ends, word, char, word_first, offsets, intercept):
 
 
 # The normaliser's quick tests (``winnow.normalize``), one bit each in hint_flags.
-HINTS = ("dot", "spaced", "leet", "email", "link", "phone", "money", "rate", "spaces")
-DOT, SPACED, LEET, EMAIL, LINK, PHONE, MONEY, RATE, SPACES = (1 << i for i in range(len(HINTS)))
+HINTS = ("dot", "spaced", "leet", "promotion", "email", "link", "phone", "money", "rate", "spaces")
+DOT, SPACED, LEET, PROMOTION, EMAIL, LINK, PHONE, MONEY, RATE, SPACES = (
+    1 << i for i in range(len(HINTS))
+)
 PHONE_RUN = 9  # a phone number: at least 9 digits, spaces, brackets, dots or dashes
 
 
@@ -718,7 +725,7 @@ def word_hints(points, k, end, before):
     bits = 0
     if written_at(points, k, end, WWW):
         bits |= LINK
-    if written_at(points, k, end, DOT_WORD):
+    if written_at(points, k, end, DOT_WORD) or written_at(points, k, end, D0T_WORD):
         bits |= DOT
     if written_at(points, k, end, USD) or written_at(points, k, end, DOLLARS):
         bits |= MONEY
@@ -745,16 +752,53 @@ def spaced_letters(points, k, end, after, classes):
     return (after | kind(points, k + 3, end, classes)) & WS == 0
 
 
+# The literals every promotion the normaliser marks starts with (``winnow.normalize``'s
+# _PROMOTION): a call to act, or "my " and the first letter of an outlet or of the
+# adjective before it ("my new channel", "my vid").
+PROMOTION_WORDS = (
+    *("sub", "sign up", "search", "follow", "click", "check", "contact me", "tap", "text me"),
+    *("visit", "join", "register", "look", "google", "dm", "inbox", "write to me", "add me"),
+    *("hit me up", "message me", *(f"my {letter}" for letter in "nfolscpbvwm")),
+)
+
+
+@functools.cache
+def promotion_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:data:`PROMOTION_WORDS` sorted, for :func:`doc_hints`: their code points end to
+    end, where each starts (and the last ends), and for each ASCII code point the first
+    word starting with it (-1 for none)."""
+    words = sorted(PROMOTION_WORDS)
+    flat = np.array([ord(c) for word in words for c in word], np.int64)
+    bounds = np.cumsum([0, *map(len, words)]).astype(np.int64)
+    first = np.full(128, -1, np.int64)
+    for i in reversed(range(len(words))):
+        first[ord(words[i][0])] = i
+    return flat, bounds, first
+
+
 @jit
-def doc_hints(points, start, end, classes):
+def doc_hints(points, start, end, classes, promotion):
     """The bits of the hints that may match in ``points[start:end]``.
 
     The tests of a code point are written out in this one loop: numba did not inline
     a helper called for each code point, and the calls cost ten times the tests.
+    ``promotion`` is :func:`promotion_table`: a promotion word may start wherever no
+    lower-case letter comes before the code point.
     """
+    flat, bounds, first = promotion
     bits, run, before, here = 0, 0, 0, kind(points, start, end, classes)
     for k in range(start, end):
         c, after = points[k], kind(points, k + 1, end, classes)
+        if here & LOWER and not before & LOWER and not bits & PROMOTION and first[c] >= 0:
+            w = first[c]
+            while w < len(bounds) - 1 and flat[bounds[w]] == c:
+                length, j = bounds[w + 1] - bounds[w], 1
+                while j < length and k + j < end and points[k + j] == flat[bounds[w] + j]:
+                    j += 1
+                if j == length:
+                    bits |= PROMOTION
+                    break
+                w += 1
         run = run + 1 if here & PHONE_PART else 0
         if run >= PHONE_RUN:  # digits, spaces, brackets, dots, dashes
             bits |= PHONE
@@ -764,6 +808,8 @@ def doc_hints(points, start, end, classes):
             bits |= SPACES
         if c == 32 and spaced_letters(points, k, end, after, classes):  # " x y "
             bits |= SPACED
+        if c == 46 and before & (WS | OPEN):  # " . " or "[.": a dot written apart
+            bits |= DOT
         if c == 64:  # @
             bits |= EMAIL
         elif (c == 46 and after & LOWER) or (c == 58 and written_at(points, k, end, SCHEME)):
@@ -779,12 +825,12 @@ def doc_hints(points, start, end, classes):
 
 
 @jit
-def _hint_flags(points, doc_ends, classes):
+def _hint_flags(points, doc_ends, classes, promotion):
     """For each document, the bits of the hints that may match in it."""
     flags = np.zeros(len(doc_ends), np.int64)
     start = 0
     for d in range(len(doc_ends)):
-        flags[d] = doc_hints(points, start, doc_ends[d], classes)
+        flags[d] = doc_hints(points, start, doc_ends[d], classes, promotion)
         start = doc_ends[d]
     return flags
 
@@ -793,7 +839,7 @@ def hint_flags(texts: list[str]) -> np.ndarray:
     """Each text's :data:`HINTS` bits: set for every hint whose pattern matches the
     text (and perhaps a few more), in one compiled pass over the batch."""
     _, points, ends = batch_points(texts)
-    return _hint_flags(points, ends, char_classes())
+    return _hint_flags(points, ends, char_classes(), promotion_table())
 
 
 def hash_table(keys: np.ndarray, columns: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from winnow.config import ModelConfig
 from winnow.corpus import LABEL_NAMES, SPAM
 from winnow.fastscore import PROBE_TEXTS, FastScorer, Prepared, Row, Rows, Texts, check_scorer
 from winnow.features import build_features
-from winnow.normalize import TextNormalizer
+from winnow.normalize import LENGTH_EDGES, LENGTH_WORDS, TextNormalizer
 
 SOLVER_SEED = 0
 Label = tuple[str, str]  # a reason's kind and readable n-gram
@@ -225,14 +225,28 @@ class SpamModel:
         return self._feature_names
 
 
+def _length_names() -> dict[str, str]:
+    """The length words' readable names: ``zzlen20`` is ``<20-39 characters>``."""
+    bands = zip((0, *LENGTH_EDGES), (*LENGTH_EDGES, None), strict=True)
+    return {
+        word: f"<{low}+ characters>" if high is None else f"<{low}-{high - 1} characters>"
+        for word, (low, high) in zip(LENGTH_WORDS, bands, strict=True)
+    }
+
+
 MARKER_NAMES = {
     "zzurl": "<link>",
     "zzpath": "<link to a page>",
     "zzhttp": "<full web address>",
     "zzemail": "<e-mail>",
+    "zzhandle": "<@handle>",
+    "zzreply": "<reply to @someone>",
     "zzphone": "<phone number>",
     "zzmoney": "<money amount>",
     "zzrate": "<pay rate>",
+    "zzmine": "<own channel, shop...>",
+    "zzcall": "<call to act>",
+    **_length_names(),
 }
 
 

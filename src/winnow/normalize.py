@@ -27,17 +27,111 @@ _LEET_TO_LATIN = str.maketrans("0134578@$", "oieastbas")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _ANCHOR_HREF = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']?([^\"' >]+)[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def _trie(words: Iterable[str]) -> str:
+    """An alternation of literal words written as a trie (``co|com|cc`` as ``c(?:c|om?)``):
+    the regex engine then tries the branches of one first letter, not every word."""
+    branches: dict[str, list[str]] = {}
+    for word in words:
+        branches.setdefault(word[:1], []).append(word[1:])
+    parts = [re.escape(first) + _trie(rest) for first, rest in sorted(branches.items()) if first]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
+    return f"(?:{body})?" if "" in branches else body
+
+
+# Top-level domains a bare domain ("cashwork24.shop") is recognised by: the old generic
+# ones, the newer ones spam moved to as filters learnt the old, and country codes that
+# are not also short English words (a missing space in "home.in the" is no link).
+_TLDS = _trie(
+    (
+        "com",
+        "net",
+        "org",
+        "info",
+        "biz",
+        "io",
+        "co",
+        "me",
+        "ru",
+        "xyz",
+        "ly",
+        "top",
+        "site",
+        "online",
+        "club",
+        "us",
+        "uk",
+        "store",
+        "shop",
+        "live",
+        "app",
+        "win",
+        "fun",
+        "stream",
+        "finance",
+        "agency",
+        "gg",
+        "tv",
+        "link",
+        "click",
+        "pro",
+        "vip",
+        "bet",
+        "casino",
+        "loan",
+        "money",
+        "cash",
+        "website",
+        "space",
+        "today",
+        "tech",
+        "cc",
+        "pw",
+        "tk",
+        "icu",
+        "buzz",
+        "cam",
+        "mobi",
+        "de",
+        "fr",
+        "es",
+        "nl",
+        "pl",
+        "ca",
+        "au",
+        "br",
+        "eu",
+        "ch",
+        "se",
+        "dk",
+        "fi",
+        "pt",
+        "ie",
+        "nz",
+        "za",
+        "mx",
+        "jp",
+        "cn",
+    )
+)
+# "[dot]", "(d0t)", "[.]", "x dot shop", "t . me": a domain's dot written so that no
+# link filter sees it.
 _DOT_WORD = re.compile(
-    r"\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+(?=(?:com|net|org|info|io|co|me|ru|xyz|biz)\b)"
+    r"\s*[\[\(\{<]\s*(?:d[o0]t|\.)\s*[\]\)\}>]\s*"
+    rf"|\s+dot\s+(?=(?:{_TLDS})\b)|(?<=\w) \. (?=(?:{_TLDS})\b)"
 )
 _SPACED_LETTERS = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
 _MIXED_SCRIPT_WORD = re.compile(r"\w*[a-z]\w*[а-яёіјѕԁһ]\w*|\w*[а-яёіјѕԁһ]\w*[a-z]\w*")
 _LEET_WORD = re.compile(r"\b(?=[a-z269]*+[0134578])(?=[0-9]*+[a-z][0-9]*+[a-z])[a-z0-9]{4,}\b")
 
 _URL = re.compile(
-    r"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]++(?:\.[a-z0-9-]++)*\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b(?:/\S*)?"
+    rf"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]++(?:\.[a-z0-9-]++)*\.(?:{_TLDS})\b(?:/\S*)?"
 )
 _EMAIL = re.compile(r"\b[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
+_HANDLE = re.compile(r"(?<![\w.@])@[a-z0-9_.]{2,}")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
 _MONEY = re.compile(
     r"[$€£₹\d](?:(?<=[$€£₹])\s?\d[\d,.]*(?:[km]\b)?|(?<!\w\d)(?<=\d)[\d,.]*\s?(?:usd|dollars|euros?|pounds)\b)"
@@ -46,6 +140,7 @@ _RATE = re.compile(
     r"\b(?:per|an|a|every|each)\s+(?:single\s+)?(?:hour|hr|day|week|month)\b|/\s?(?:hr|hour|h|day|week|wk)\b"
 )
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+_HOST_SEPARATORS = re.compile(r"[.\-]")
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
@@ -85,11 +180,15 @@ class _Rewrite:
     scans, and a rewrite whose pattern cannot match leaves the text as it is. Each
     hint starts with a literal or a small character set (lookbehinds instead of
     leading alternatives), which lets the regex engine skip most positions.
+    ``marks_only`` is for a rewrite whose quick test is its own pattern and which only
+    adds marker words (which set off no quick test): it runs without the test, one scan
+    instead of two, and the texts it changed need no new compiled scan.
     """
 
     name: str
     hint: re.Pattern[str]
     apply: Callable[[str], str]
+    marks_only: bool = False
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -100,15 +199,17 @@ def _unleet(match: re.Match[str]) -> str:
 
 def _url_words(url: str) -> str:
     """A link as words: its host's (``cashwork24.com`` gives ``cashwork24 com``), then
-    ``zzpath`` when it points below the host and ``zzhttp`` when it is written out
-    with its scheme.
+    ``zzofficial`` for a public body's host (:func:`_is_official`), ``zzpath`` when it
+    points below the host and ``zzhttp`` when it is written out with its scheme.
 
     A reader citing a source pastes the full address of a page; spam mostly names a
     bare domain, typed so that no filter sees a link (the harness' figures for both
     markers are in the CHANGELOG).
     """
     host, _, path = _SCHEME_AND_WWW.sub("", url).partition("/")
-    words = [part for part in re.split(r"[.\-]", host) if part]
+    words = [part for part in _HOST_SEPARATORS.split(host) if part]
+    if _is_official(host):
+        words.append("zzofficial")
     if _LETTER_OR_DIGIT.search(path):
         words.append("zzpath")
     if url.startswith(("http://", "https://")):
@@ -116,9 +217,21 @@ def _url_words(url: str) -> str:
     return " ".join(words)
 
 
-_LINK_HINT = re.compile(
-    r"://|www\.|\.(?:com|net|org|info|biz|io|co|me|ru|xyz|ly|top|site|online|club|us|uk)\b"
+# A public body's host: under gov, edu, int or mil; under gov, gob, gouv, govt, go, edu, ac,
+# mil or nhs and a country code; or europa.eu.
+_OFFICIAL_HOST = re.compile(
+    r"(?:^|\.)(?:(?:gov|edu|int|mil)|(?:gov|gob|gouv|govt|go|edu|ac|mil|nhs)\.[a-z]{2}|europa\.eu)$"
 )
+
+
+def _is_official(host: str) -> bool:
+    """Whether a host belongs to a government, university or international body
+    (``cdc.gov``, ``ons.gov.uk``, ``sanidad.gob.es``, ``ec.europa.eu``): names that no
+    one can register for a spam campaign, and that readers cite for the facts."""
+    return _OFFICIAL_HOST.search(host) is not None
+
+
+_LINK_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b")
 _THROUGH_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 
 
@@ -139,7 +252,9 @@ def _mark_links(text: str) -> str:
 
 
 _DEOBFUSCATE = (
-    _Rewrite("dot", re.compile("dot"), lambda t: _DOT_WORD.sub(".", t)),
+    # a dot after a space or an opening bracket, or "dot"/"d0t": the dot first, as a
+    # literal the scan can jump to
+    _Rewrite("dot", re.compile(r"\.(?<=[\s\[({<]\.)|d[o0]t"), lambda t: _DOT_WORD.sub(".", t)),
     _Rewrite(
         "spaced",
         re.compile(r" \S \S "),
@@ -150,8 +265,58 @@ _DEOBFUSCATE = (
         "leet", re.compile(r"[0-9](?:[a-z]|(?<=[a-z][0-9]))"), lambda t: _LEET_WORD.sub(_unleet, t)
     ),
 )
+
+
+def _mark_contacts(text: str) -> str:
+    """E-mail addresses (``zzemail``) and ``@handles``: ``zzreply`` for the one a reply
+    opens with (``@colin the lanes close at 7``), ``zzhandle`` for the rest (``dm me on
+    ig @cash.queen``), which point readers away from the page."""
+    text = _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", text)
+    return _HANDLE.sub(_handle_words, text)
+
+
+def _handle_words(match: re.Match[str]) -> str:
+    opens_reply = not match.string[: match.start()].strip()
+    return f"{match.group(0)} {'zzreply' if opens_reply else 'zzhandle'}"
+
+
+# Pointing readers away: the commenter's own online outlet ("my new channel", "link in
+# my bio"; not "my shop" or "my book", which readers mention as often as they sell) and
+# a call to act ("subscribe", "dm me", "look it up"). Each has many spellings and few
+# examples apiece; one marker word lets every example teach the others.
+_OWN_OUTLET = (
+    r"(?:new |first |own |little |small |latest )?(?:channel|podcast|page|profile|bio|blog"
+    r"|vlog|newsletter|website|mixtape|playlist|video|vid)s?"
+)
+# Written out letter by letter (s: subscribe, sub, subs, sign up, search; f: follow...),
+# after a space or punctuation (not after a letter, a digit or the ". @ / -" of an
+# address): the regex engine jumps from one such character to the next and tries one
+# branch at each word, not all of them.
+_BEFORE_PROMOTION = r"[\s!\"#$%&'()*+,:;<=>?\[\\\]^`{|}~«»“”‘’„¿¡…—–→👉]"
+_PROMOTION_WORDS = (
+    r"(?:s(?:ub(?:scribe|s)?|ign up|earch)|follow"
+    r"|c(?:lick|heck (?:it |this |me )?out|ontact me)|t(?:ap|ext me)|visit|join|register"
+    r"|look (?:it |me )?up|google|dm|inbox|write to me|add me|hit me up"
+    rf"|m(?:essage me|(?P<mine>y {_OWN_OUTLET})))(?![\w@-]|\.\w)"
+)
+_PROMOTION = re.compile(_BEFORE_PROMOTION + _PROMOTION_WORDS)  # searched in " " + text
+_PROMOTION_HINT = re.compile(f"(?:^|{_BEFORE_PROMOTION}){_PROMOTION_WORDS}")
+
+
+def mark_promotion(text: str) -> str:
+    """``zzmine`` after a commenter's own outlet, ``zzcall`` after a call to act.
+
+    It runs before links become words, so that ``google.com`` is no call to google.
+    """
+    return _PROMOTION.sub(_promotion_words, f" {text}")[1:]
+
+
+def _promotion_words(match: re.Match[str]) -> str:
+    return f"{match.group(0)} {'zzmine' if match.group('mine') else 'zzcall'}"
+
+
 _MARK = (
-    _Rewrite("email", re.compile("@"), lambda t: _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", t)),
+    _Rewrite("email", re.compile("@"), _mark_contacts),
     _Rewrite("link", _LINK_HINT, _mark_links),
     _Rewrite("phone", re.compile(r"\d[\d\s().-]{7,}\d"), lambda t: _PHONE.sub(" zzphone ", t)),
     _Rewrite(
@@ -172,12 +337,13 @@ _SQUEEZE = _Rewrite(
     re.compile(r"[ \t\r\f\v](?:(?<=[\t\r\f\v])|[ \t\r\f\v])"),
     lambda t: _SPACES.sub(" ", t),
 )
-_CHAIN = (*_DEOBFUSCATE, *_MARK, _SQUEEZE)
+_PROMOTE = _Rewrite("promotion", _PROMOTION_HINT, mark_promotion, marks_only=True)
+_CHAIN = (*_DEOBFUSCATE, _PROMOTE, *_MARK, _SQUEEZE)
 
 
 def _rewrite(steps: tuple[_Rewrite, ...], text: str) -> str:
     for step in steps:
-        if step.hint.search(text):
+        if step.marks_only or step.hint.search(text):
             text = step.apply(text)
     return text
 
@@ -199,7 +365,26 @@ def mark_entities(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """The full cleaning chain applied to every comment before feature extraction."""
-    return _rewrite(_CHAIN, _folded(text)).strip()
+    folded = _folded(text)
+    return with_length_word(_rewrite(_CHAIN, folded).strip(), len(folded.strip()))
+
+
+# A comment's length in characters, in doubling bands: under 10, 10-19, 20-39, ... 320+.
+LENGTH_EDGES = (10, 20, 40, 80, 160, 320)
+LENGTH_WORDS = tuple(f"zzlen{edge}" for edge in (0, *LENGTH_EDGES))
+
+
+def with_length_word(text: str, length: int) -> str:
+    """``text`` with a word naming its length band (``zzlen40``), unless it is empty.
+
+    TF-IDF rows have unit length, so a one-line comment puts all its weight on its
+    few words and "FREE SPEECH lol ok" read as spam as a whole sentence about free
+    money would; the band lets the model learn how often comments of each length
+    are spam (characters, not words: Chinese and Japanese have no spaces to count).
+    """
+    if not text:
+        return text
+    return f"{text} {LENGTH_WORDS[min((length // 10).bit_length(), 6)]}"
 
 
 # Below this many texts, testing each text for each rewrite beats scanning the joined batch.
@@ -213,6 +398,7 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
     if len(texts) < SMALL_BATCH:
         return [normalize_text(text) for text in texts]
     cleaned = [_folded(text) for text in texts]
+    lengths = [len(text.strip()) for text in cleaned]
     kernels = compiled_kernels()
     if kernels is None:
         for step in _CHAIN:
@@ -220,7 +406,10 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
                 cleaned[i] = step.apply(cleaned[i])
     else:
         _rewrite_flagged(cleaned, kernels)
-    return [text.strip() for text in cleaned]
+    return [
+        with_length_word(text.strip(), length)
+        for text, length in zip(cleaned, lengths, strict=True)
+    ]
 
 
 def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
@@ -235,9 +424,9 @@ def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
         bit, changed = kernels.HINTS.index(step.name), []
         for i in np.flatnonzero(flags >> bit & 1).tolist():
             text = cleaned[i]
-            if step.hint.search(text):
+            if step.marks_only or step.hint.search(text):
                 cleaned[i] = step.apply(text)
-                if cleaned[i] != text:
+                if cleaned[i] != text and not step.marks_only:
                     changed.append(i)
         if changed:
             flags[changed] = kernels.hint_flags([cleaned[i] for i in changed])
