@@ -180,15 +180,17 @@ class _Rewrite:
     scans, and a rewrite whose pattern cannot match leaves the text as it is. Each
     hint starts with a literal or a small character set (lookbehinds instead of
     leading alternatives), which lets the regex engine skip most positions.
-    ``marks_only`` is for a rewrite whose quick test is its own pattern and which only
-    adds marker words (which set off no quick test): it runs without the test, one scan
-    instead of two, and the texts it changed need no new compiled scan.
+    ``tested=False`` runs a rewrite whose quick test is its own pattern without the
+    test: one scan instead of two. ``rescan=False`` says that the rewrite only adds
+    marker words after what it found, which set off no quick test of the rewrites
+    after it: in a batch, the texts it changed need no new compiled scan.
     """
 
     name: str
     hint: re.Pattern[str]
     apply: Callable[[str], str]
-    marks_only: bool = False
+    tested: bool = True
+    rescan: bool = True
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -316,13 +318,14 @@ def _promotion_words(match: re.Match[str]) -> str:
 
 
 _MARK = (
-    _Rewrite("email", re.compile("@"), _mark_contacts),
+    _Rewrite("email", re.compile("@"), _mark_contacts, rescan=False),
     _Rewrite("link", _LINK_HINT, _mark_links),
     _Rewrite("phone", re.compile(r"\d[\d\s().-]{7,}\d"), lambda t: _PHONE.sub(" zzphone ", t)),
     _Rewrite(
         "money",
         re.compile(r"[$€£₹\d](?:(?<=[$€£₹])\s?\d|(?<=\d)[\d,.]*\s?(?:usd|dollars|euro|pounds))"),
         lambda t: _MONEY.sub(lambda m: f"{m.group(0)} zzmoney", t),
+        rescan=False,
     ),
     _Rewrite(
         "rate",
@@ -330,6 +333,7 @@ _MARK = (
             r"[/hdwm](?:(?<=/)|(?<=\sh)(?:our|r)\b|(?<=\sd)ay\b|(?<=\sw)eek\b|(?<=\sm)onth\b)"
         ),
         lambda t: _RATE.sub(lambda m: f"{m.group(0)} zzrate", t),
+        rescan=False,
     ),
 )
 _SQUEEZE = _Rewrite(
@@ -337,13 +341,13 @@ _SQUEEZE = _Rewrite(
     re.compile(r"[ \t\r\f\v](?:(?<=[\t\r\f\v])|[ \t\r\f\v])"),
     lambda t: _SPACES.sub(" ", t),
 )
-_PROMOTE = _Rewrite("promotion", _PROMOTION_HINT, mark_promotion, marks_only=True)
+_PROMOTE = _Rewrite("promotion", _PROMOTION_HINT, mark_promotion, tested=False, rescan=False)
 _CHAIN = (*_DEOBFUSCATE, _PROMOTE, *_MARK, _SQUEEZE)
 
 
 def _rewrite(steps: tuple[_Rewrite, ...], text: str) -> str:
     for step in steps:
-        if step.marks_only or step.hint.search(text):
+        if not step.tested or step.hint.search(text):
             text = step.apply(text)
     return text
 
@@ -416,7 +420,8 @@ def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
     """The chain over a batch, in place, each text tested only for the rewrites whose
     quick test the compiled scan (:func:`winnow.kernels.hint_flags`) finds may pass.
 
-    A text a rewrite changed is scanned again for the rewrites after it. Scanning a
+    A text a rewrite changed is scanned again for the rewrites after it (unless the
+    rewrite writes nothing their quick tests look for: ``rescan=False``). Scanning a
     batch with nine regular expressions was half the cost of cleaning it.
     """
     flags = kernels.hint_flags(cleaned)
@@ -424,9 +429,9 @@ def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
         bit, changed = kernels.HINTS.index(step.name), []
         for i in np.flatnonzero(flags >> bit & 1).tolist():
             text = cleaned[i]
-            if step.marks_only or step.hint.search(text):
+            if not step.tested or step.hint.search(text):
                 cleaned[i] = step.apply(text)
-                if cleaned[i] != text and not step.marks_only:
+                if step.rescan and cleaned[i] != text:
                     changed.append(i)
         if changed:
             flags[changed] = kernels.hint_flags([cleaned[i] for i in changed])
