@@ -53,11 +53,7 @@ def _replace_step(name: str, step: normalize._Rewrite) -> None:
 
 
 def _old_tlds() -> None:
-    normalize._URL = re.compile(
-        rf"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]++(?:\.[a-z0-9-]++)*\.(?:{OLD_TLDS})\b"
-        r"(?:/\S*)?"
-    )
-    normalize._LINK_HINT = re.compile(rf"://|www\.|\.(?:{OLD_TLDS})\b")
+    normalize._URL, normalize._LINK_HINT = normalize.link_patterns(OLD_TLDS)
     _replace_step("link", normalize._Rewrite("link", normalize._LINK_HINT, normalize._mark_links))
 
 

@@ -45,78 +45,13 @@ def _trie(words: Iterable[str]) -> str:
 # Top-level domains a bare domain ("cashwork24.shop") is recognised by: the old generic
 # ones, the newer ones spam moved to as filters learnt the old, and country codes that
 # are not also short English words (a missing space in "home.in the" is no link).
-_TLDS = _trie(
-    (
-        "com",
-        "net",
-        "org",
-        "info",
-        "biz",
-        "io",
-        "co",
-        "me",
-        "ru",
-        "xyz",
-        "ly",
-        "top",
-        "site",
-        "online",
-        "club",
-        "us",
-        "uk",
-        "store",
-        "shop",
-        "live",
-        "app",
-        "win",
-        "fun",
-        "stream",
-        "finance",
-        "agency",
-        "gg",
-        "tv",
-        "link",
-        "click",
-        "pro",
-        "vip",
-        "bet",
-        "casino",
-        "loan",
-        "money",
-        "cash",
-        "website",
-        "space",
-        "today",
-        "tech",
-        "cc",
-        "pw",
-        "tk",
-        "icu",
-        "buzz",
-        "cam",
-        "mobi",
-        "de",
-        "fr",
-        "es",
-        "nl",
-        "pl",
-        "ca",
-        "au",
-        "br",
-        "eu",
-        "ch",
-        "se",
-        "dk",
-        "fi",
-        "pt",
-        "ie",
-        "nz",
-        "za",
-        "mx",
-        "jp",
-        "cn",
-    )
+_TLD_NAMES = (
+    "com net org info biz io co me ru xyz ly top site online club us uk store shop "
+    "live app win fun stream finance agency gg tv link click pro vip bet casino loan "
+    "money cash website space today tech cc pw tk icu buzz cam mobi de fr es nl pl ca "
+    "au br eu ch se dk fi pt ie nz za mx jp cn"
 )
+_TLDS = _trie(_TLD_NAMES.split())
 # "[dot]", "(d0t)", "[.]", "x dot shop", "t . me": a domain's dot written so that no
 # link filter sees it.
 _DOT_WORD = re.compile(
@@ -127,9 +62,18 @@ _SPACED_LETTERS = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
 _MIXED_SCRIPT_WORD = re.compile(r"\w*[a-z]\w*[а-яёіјѕԁһ]\w*|\w*[а-яёіјѕԁһ]\w*[a-z]\w*")
 _LEET_WORD = re.compile(r"\b(?=[a-z269]*+[0134578])(?=[0-9]*+[a-z][0-9]*+[a-z])[a-z0-9]{4,}\b")
 
-_URL = re.compile(
-    rf"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]++(?:\.[a-z0-9-]++)*\.(?:{_TLDS})\b(?:/\S*)?"
-)
+
+def link_patterns(tlds: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A link's pattern (a scheme or ``www.``, or a bare domain under one of ``tlds``, an
+    alternation) and its quick test."""
+    url = re.compile(
+        rf"\b(?:https?://|www\.)\S+|(?<![@\w.-])[a-z0-9-]++(?:\.[a-z0-9-]++)*\.(?:{tlds})\b"
+        r"(?:/\S*)?"
+    )
+    return url, re.compile(rf"://|www\.|\.(?:{tlds})\b")
+
+
+_URL, _LINK_HINT = link_patterns(_TLDS)
 _EMAIL = re.compile(r"\b[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
 _HANDLE = re.compile(r"(?<![\w.@])@[a-z0-9_.]{2,}")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
@@ -233,7 +177,6 @@ def _is_official(host: str) -> bool:
     return _OFFICIAL_HOST.search(host) is not None
 
 
-_LINK_HINT = re.compile(rf"://|www\.|\.(?:{_TLDS})\b")
 _THROUGH_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 
 
@@ -388,7 +331,8 @@ def with_length_word(text: str, length: int) -> str:
     """
     if not text:
         return text
-    return f"{text} {LENGTH_WORDS[min((length // 10).bit_length(), 6)]}"
+    band = min((length // LENGTH_EDGES[0]).bit_length(), len(LENGTH_EDGES))
+    return f"{text} {LENGTH_WORDS[band]}"
 
 
 # Below this many texts, testing each text for each rewrite beats scanning the joined batch.
