@@ -77,6 +77,20 @@ def _no_official() -> None:
     normalize._is_official = lambda host: False
 
 
+def _no_anchors() -> None:
+    normalize.mark_anchors = lambda text: text
+
+
+def _no_known_sources() -> None:
+    normalize._is_known_source = lambda host: False
+
+
+def _english_promotion() -> None:
+    english = normalize._PROMOTION.pattern.replace(f"|{normalize._CALLS_ABROAD}", "")
+    english = english.replace(f"|{normalize._OWN_OUTLET_ABROAD}", "")
+    normalize._PROMOTION = re.compile(english)
+
+
 # In the order they were added; each row switches off the ones after it.
 FEATURES: list[tuple[str, Callable[[], None]]] = [
     ("newer TLDs", _old_tlds),
@@ -85,6 +99,9 @@ FEATURES: list[tuple[str, Callable[[], None]]] = [
     ("length bands", _no_length),
     ("own outlet, call to act", _no_promotion),
     ("public bodies' hosts", _no_official),
+    ("links under other words", _no_anchors),
+    ("known news and reference sites", _no_known_sources),
+    ("calls and outlets in five more languages", _english_promotion),
 ]
 
 

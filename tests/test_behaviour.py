@@ -21,6 +21,10 @@ OBFUSCATED_SPAM = [
 HAM_WITH_LINKS = [
     "The full court ruling is worth reading: https://www.supremecourt.gov/opinions/opinion.pdf",
     "Figures are in the ONS release, https://www.ons.gov.uk/economy/inflation",
+    # a known outlet named as a bare domain, as readers cite their sources
+    "Reuters had the minister's full quote an hour earlier, reuters.com",
+    # a comment box that turns addresses into links
+    'Full text: <a href="https://www.theguardian.com/politics/2026/may/01/x">theguardian.com</a>',
 ]
 # Words the marker words (calls to act, own outlets, @handles) are made of, in a
 # reader's mouth.
@@ -36,6 +40,14 @@ SELF_PROMOTION = [
     "sub to my channel for daily match highlights in 60 seconds",
     "Link in my bio, DM me for the details 💸",
     "my new podcast covers exactly this, search Kettle Talk on Spotify",
+    # in the other languages of Europe's larger news sites
+    "Si les gusta el fútbol, pasen por mi canal, subo resúmenes cada lunes. ¡Suscríbete!",
+    "Fiz um vídeo sobre isso no meu canal, se inscreve lá que ajuda muito",
+]
+# SEO spam: praise, then a link under the words the site wants to rank for.
+ANCHOR_SPAM = [
+    'Useful article, thanks. <a href="https://roofers-leeds-24h.co.uk">roof repair Leeds</a>',
+    'Great read! Need a van? <a href="https://vanhire-example.com/cheap">cheap van hire</a>',
 ]
 HAM_ABOUT_MONEY = [
     "Teachers here start on $41,000 a year, no wonder the school can't keep staff.",
@@ -44,7 +56,7 @@ HAM_ABOUT_MONEY = [
 ]
 
 
-@pytest.mark.parametrize("text", REWORDED_SPAM + OBFUSCATED_SPAM + SELF_PROMOTION)
+@pytest.mark.parametrize("text", REWORDED_SPAM + OBFUSCATED_SPAM + SELF_PROMOTION + ANCHOR_SPAM)
 def test_reworded_and_obfuscated_spam_stays_spam(bundled_model, text):
     assert bundled_model.predict([text]) == ["spam"]
 

@@ -108,7 +108,7 @@ def test_explanations_are_those_of_the_pipelines_rows(bundled_model):
 
 def unguarded(text: str) -> str:
     """The normalisation chain with every rewrite applied, no quick tests."""
-    folded = text = normalize.fold_characters(normalize.strip_html(text))
+    folded = text = normalize.fold_characters(normalize.strip_html(normalize.mark_anchors(text)))
     for step in normalize._CHAIN:
         text = step.apply(text)
     return normalize.with_length_word(text.strip(), len(folded.strip()))

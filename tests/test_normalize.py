@@ -19,6 +19,30 @@ def test_strip_html_keeps_link_targets_and_line_breaks():
     assert strip_html(raw) == 'Nice\nsee  http://spam.example.com/x here  it\'s "free"'
 
 
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        # words chosen to rank for, over someone's link
+        (
+            '<a href="https://plumber.example">Denver plumber</a>',
+            "https://plumber.example zzanchor Denver plumber",
+        ),
+        ("<A HREF=x.example>cheap\nwatches</A >", "x.example zzanchor cheap watches"),
+        # a comment box's own links: the address itself, a time, a hashtag
+        (
+            '<a href="https://www.bbc.co.uk/news/1">bbc.co.uk</a>',
+            "https://www.bbc.co.uk/news/1 bbc.co.uk",
+        ),
+        ('<a href="https://youtu.be/K?t=139">2:19</a>', "https://youtu.be/K?t=139 2:19"),
+        ('<a href="https://plus.example/s/x">#RapGod</a>', "https://plus.example/s/x #RapGod"),
+        ('<a href="https://x.example"> </a>', "https://x.example"),
+        ('<a href="https://x.example">never closed', "https://x.example never closed"),
+    ],
+)
+def test_a_link_under_other_words_is_marked(raw, text):
+    assert " ".join(strip_html(normalize.mark_anchors(raw)).split()) == text
+
+
 def test_fold_characters_undoes_full_width_zero_width_and_mixed_scripts():
     assert fold_characters("ｗｗｗ．ｃａｓｈ") == "www.cash"
     assert fold_characters("fr\u200bee mo\u200dney") == "free money"
@@ -86,6 +110,12 @@ def test_normalize_text_marks_links_money_rates_phones_and_emails():
         ("sanidad.gob.es", "sanidad gob es zzofficial zzurl"),
         ("ec.europa.eu/eurostat", "ec europa eu zzofficial zzpath zzurl"),
         ("refund.gov.shop", "refund gov shop zzurl"),  # anyone may register gov.shop
+        # known news and reference sites, and names made to look like them
+        ("apnews.com", "apnews com zzsource zzurl"),
+        ("https://en.wikipedia.org/wiki/Tide", "en wikipedia org zzsource zzpath zzhttp zzurl"),
+        ("https://www.bbc.co.uk,", "bbc co uk, zzsource zzhttp zzurl"),
+        ("bbc.co.uk.news-today.live", "bbc co uk news today live zzurl"),
+        ("notbbc.co.uk", "notbbc co uk zzurl"),
         ("noteuropa.eu", "noteuropa eu zzurl"),
     ],
 )
@@ -106,6 +136,14 @@ def test_links_say_whether_they_point_to_a_page_and_carry_their_scheme(link, wor
         ("status.cloud.google.com is down", "status cloud google com zzurl is down"),
         ("the sub-editor missed it", "the sub-editor missed it"),
         ("my shop lost trade", "my shop lost trade"),  # a reader's shop is no outlet
+        # and in Spanish, Portuguese, French, German and Italian
+        ("sigan mi canal", "sigan mi canal zzmine"),
+        ("¡suscríbanse!", "¡suscríbanse zzcall!"),
+        ("se inscreve lá", "se inscreve zzcall lá"),
+        ("écrivez-moi en privé", "écrivez-moi zzcall en privé"),
+        ("abonniert meinen kanal", "abonniert zzcall meinen kanal zzmine"),
+        ("iscriviti al mio canale", "iscriviti zzcall al mio canale zzmine"),
+        ("mon avis", "mon avis"),
     ],
 )
 def test_handles_own_outlets_and_calls_to_act_are_marked(raw, marked):
@@ -150,6 +188,7 @@ HINT_PIECES = [
     *("dot", "d0t", " . ", "[.", "(.", "www.", "://", ".com", "usd", "dollars", "euro", "pounds"),
     *("hour", "hr", "day", "week", "month", " h", " d"),
     *("sub", "dm", "google", "sign up", "check it out", "my ", "vid", "channel", "«", "👉"),
+    *("mi ", "ma ", "canal", "chaîne", "suscríbete", "écrivez-moi", "abonnez-vous", "¡", "ü"),
 ]
 
 
@@ -180,7 +219,7 @@ def test_hint_pieces_in_any_order_are_flagged_where_a_quick_test_passes(texts):
 # The shortest texts each quick test passes, at the edges of what the scan looks at.
 HINT_EDGES = [
     *("dot", "d0t", " .", "[.", "<.", "a x y b", "a1", "1a", "ab1", "x@", "a://", "www."),
-    *(".co", "$1", "£ 1", "1usd", "dm", "sub", "my vid", "(tap", "¡join"),
+    *(".co", "$1", "£ 1", "1usd", "dm", "sub", "my vid", "(tap", "¡join", "mi blog", "écris-moi"),
     *("1 euro", "2 pounds", "3 dollars", "/", " hr", "\u3000hour", " day", " week", " month"),
     *("x123456789x", "1 2 3 4 5", "(555)-0123", "a\tb", "a  b", "a \rb", "\x0bb", "\x0c"),
 ]

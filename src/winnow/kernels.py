@@ -754,23 +754,27 @@ def spaced_letters(points, k, end, after, classes):
 
 # The literals every promotion the normaliser marks starts with (``winnow.normalize``'s
 # _PROMOTION): a call to act, or "my " and the first letter of an outlet or of the
-# adjective before it ("my new channel", "my vid").
+# adjective before it ("my new channel", "my vid"), and their words in other languages.
 PROMOTION_WORDS = (
     *("sub", "sign up", "search", "follow", "click", "check", "contact me", "tap", "text me"),
     *("visit", "join", "register", "look", "google", "dm", "inbox", "write to me", "add me"),
     *("hit me up", "message me", *(f"my {letter}" for letter in "nfolscpbvwm")),
+    *("mi ", "meu ", "mon ", "ma ", "mein", "mio ", "suscr", "inscrev", "se inscreve"),
+    *("iscriv", "abonn", "sigueme", "sígueme", "siganme", "síganme", "me sigam"),
+    *("escribeme", "escríbeme", "ecri", "écri", "schreib mir", "scrivimi"),
 )
+FIRST_POINTS = 256  # every promotion word starts with a Latin-1 letter ("écrivez-moi")
 
 
 @functools.cache
 def promotion_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:data:`PROMOTION_WORDS` sorted, for :func:`doc_hints`: their code points end to
-    end, where each starts (and the last ends), and for each ASCII code point the first
-    word starting with it (-1 for none)."""
+    end, where each starts (and the last ends), and for each code point below
+    :data:`FIRST_POINTS` the first word starting with it (-1 for none)."""
     words = sorted(PROMOTION_WORDS)
     flat = np.array([ord(c) for word in words for c in word], np.int64)
     bounds = np.cumsum([0, *map(len, words)]).astype(np.int64)
-    first = np.full(128, -1, np.int64)
+    first = np.full(FIRST_POINTS, -1, np.int64)
     for i in reversed(range(len(words))):
         first[ord(words[i][0])] = i
     return flat, bounds, first
@@ -783,13 +787,13 @@ def doc_hints(points, start, end, classes, promotion):
     The tests of a code point are written out in this one loop: numba did not inline
     a helper called for each code point, and the calls cost ten times the tests.
     ``promotion`` is :func:`promotion_table`: a promotion word may start wherever no
-    lower-case letter comes before the code point.
+    ASCII lower-case letter comes before the code point.
     """
     flat, bounds, first = promotion
     bits, run, before, here = 0, 0, 0, kind(points, start, end, classes)
     for k in range(start, end):
         c, after = points[k], kind(points, k + 1, end, classes)
-        if here & LOWER and not before & LOWER and not bits & PROMOTION and first[c] >= 0:
+        if not before & LOWER and not bits & PROMOTION and c < FIRST_POINTS and first[c] >= 0:
             w = first[c]
             while w < len(bounds) - 1 and flat[bounds[w]] == c:
                 length, j = bounds[w + 1] - bounds[w], 1

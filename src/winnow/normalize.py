@@ -26,6 +26,8 @@ _LEET_TO_LATIN = str.maketrans("0134578@$", "oieastbas")
 
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _ANCHOR_HREF = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']?([^\"' >]+)[^>]*>", re.IGNORECASE)
+_ANCHOR = re.compile(_ANCHOR_HREF.pattern + r"(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_LETTER = re.compile(r"[^\W\d_]")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
@@ -86,6 +88,7 @@ _RATE = re.compile(
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _HOST_SEPARATORS = re.compile(r"[.\-]")
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?")
+_AFTER_HOST = ".,;:!?)]'\""  # punctuation a link written out in a sentence may end with
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 _CYRILLIC = re.compile(r"[а-яёіјѕԁһ]")
@@ -100,6 +103,27 @@ def strip_html(text: str) -> str:
     text = _ANCHOR_HREF.sub(lambda m: f" {m.group(1)} ", text)
     text = _TAG.sub(" ", text)
     return html.unescape(text)
+
+
+def mark_anchors(text: str) -> str:
+    """``zzanchor`` inside each HTML link whose words are not its address.
+
+    SEO spam hides its link under the words it wants to rank for ("dental implants
+    cost"), while a comment box that turns addresses into links writes the address
+    itself, a time ("2:19") or a hashtag as the link's words.
+    """
+    return _ANCHOR.sub(_anchor_words, text) if "<" in text else text
+
+
+def _anchor_words(match: re.Match[str]) -> str:
+    tag, href, words = match.group(0), match.group(1), match.group(2).strip()
+    shown = _SCHEME_AND_WWW.sub("", words).partition("/")[0].lower()
+    if shown == _SCHEME_AND_WWW.sub("", href).partition("/")[0].lower():
+        return tag
+    if words.startswith(("#", "@")) or not _LETTER.search(words):
+        return tag
+    opening = tag.index(">") + 1
+    return f"{tag[:opening]} zzanchor {tag[opening:]}"
 
 
 def fold_characters(text: str) -> str:
@@ -145,8 +169,9 @@ def _unleet(match: re.Match[str]) -> str:
 
 def _url_words(url: str) -> str:
     """A link as words: its host's (``cashwork24.com`` gives ``cashwork24 com``), then
-    ``zzofficial`` for a public body's host (:func:`_is_official`), ``zzpath`` when it
-    points below the host and ``zzhttp`` when it is written out with its scheme.
+    ``zzofficial`` for a public body's host (:func:`_is_official`) or ``zzsource`` for a
+    known news or reference site's (:func:`_is_known_source`), ``zzpath`` when it points
+    below the host and ``zzhttp`` when it is written out with its scheme.
 
     A reader citing a source pastes the full address of a page; spam mostly names a
     bare domain, typed so that no filter sees a link (the harness' figures for both
@@ -154,8 +179,11 @@ def _url_words(url: str) -> str:
     """
     host, _, path = _SCHEME_AND_WWW.sub("", url).partition("/")
     words = [part for part in _HOST_SEPARATORS.split(host) if part]
-    if _is_official(host):
+    name = host.rstrip(_AFTER_HOST)
+    if _is_official(name):
         words.append("zzofficial")
+    elif _is_known_source(name):
+        words.append("zzsource")
     if _LETTER_OR_DIGIT.search(path):
         words.append("zzpath")
     if url.startswith(("http://", "https://")):
@@ -175,6 +203,40 @@ def _is_official(host: str) -> bool:
     (``cdc.gov``, ``ons.gov.uk``, ``sanidad.gob.es``, ``ec.europa.eu``): names that no
     one can register for a spam campaign, and that readers cite for the facts."""
     return _OFFICIAL_HOST.search(host) is not None
+
+
+# News organisations, reference works, journals and research bodies that readers cite,
+# whose pages no spam campaign can publish on (not platforms anyone can post to:
+# YouTube, Google Sites, link shorteners).
+_KNOWN_SOURCE_NAMES = (
+    "apnews.com reuters.com afp.com bbc.co.uk bbc.com theguardian.com nytimes.com ft.com "
+    "washingtonpost.com wsj.com economist.com bloomberg.com npr.org pbs.org cnn.com "
+    "nbcnews.com cbsnews.com abcnews.go.com foxnews.com usatoday.com latimes.com "
+    "axios.com politico.com politico.eu theatlantic.com newyorker.com propublica.org "
+    "thetimes.co.uk telegraph.co.uk independent.co.uk news.sky.com itv.com channel4.com "
+    "scotsman.com irishtimes.com rte.ie lemonde.fr lefigaro.fr liberation.fr "
+    "francetvinfo.fr spiegel.de zeit.de faz.net sueddeutsche.de tagesschau.de dw.com "
+    "elpais.com elmundo.es rtve.es corriere.it repubblica.it ansa.it nos.nl nrc.nl svt.se "
+    "yle.fi nrk.no aljazeera.com abc.net.au smh.com.au cbc.ca theglobeandmail.com "
+    "scmp.com japantimes.co.jp nhk.or.jp thehindu.com hindustantimes.com straitstimes.com "
+    "wikipedia.org britannica.com archive.org nature.com science.org sciencedirect.com "
+    "thelancet.com bmj.com nejm.org jamanetwork.com cell.com pnas.org arxiv.org "
+    "cochranelibrary.com un.org unhcr.org unicef.org worldbank.org imf.org oecd.org "
+    "wto.org pewresearch.org ifs.org.uk kingsfund.org.uk nao.org.uk rand.org "
+    "chathamhouse.org crisisgroup.org sipri.org ourworldindata.org statista.com "
+    "stlouisfed.org bankofengland.co.uk fullfact.org snopes.com politifact.com "
+    "factcheck.org espn.com espncricinfo.com skysports.com fifa.com uefa.com formula1.com "
+    "atptour.com basketball-reference.com fbref.com"
+)
+_KNOWN_SOURCES = frozenset(_KNOWN_SOURCE_NAMES.split())
+
+
+def _is_known_source(host: str) -> bool:
+    """Whether a host is, or is under, one of :data:`_KNOWN_SOURCES` (``www.bbc.co.uk``,
+    ``en.wikipedia.org``): a citation, which spam imitates with look-alike names but
+    cannot link to."""
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in _KNOWN_SOURCES for i in range(len(parts) - 1))
 
 
 _THROUGH_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
@@ -233,16 +295,27 @@ _OWN_OUTLET = (
     r"(?:new |first |own |little |small |latest )?(?:channel|podcast|page|profile|bio|blog"
     r"|vlog|newsletter|website|mixtape|playlist|video|vid)s?"
 )
-# Written out letter by letter (s: subscribe, sub, subs, sign up, search; f: follow...),
-# after a space or punctuation (not after a letter, a digit or the ". @ / -" of an
-# address): the regex engine jumps from one such character to the next and tries one
-# branch at each word, not all of them.
+# The same in the languages of Europe's other large news sites: Spanish, Portuguese,
+# French, German and Italian ("mi canal", "abonnez-vous", "escríbeme").
+_OWN_OUTLET_ABROAD = (
+    r"(?:mi|meu|mon|ma|meinen|mein|mio) "
+    r"(?:canal|chaîne|kanal|canale|blog|perfil|profil|página|pagina|page|podcast)"
+)
+_CALLS_ABROAD = (
+    r"suscr[ií]b(?:e|ete|anse|irse)|inscrev(?:a|am)-se|se inscreve|iscriv(?:iti|etevi)"
+    r"|abonn(?:ez-vous|e-toi|iert|iere)|s[ií]g(?:ueme|anme)|me sigam|escr[ií]beme"
+    r"|[ée]cri(?:vez|s)-moi|schreib mir|scrivimi"
+)
+# English written out letter by letter (s: subscribe, sub, subs, sign up, search; f:
+# follow...), after a space or punctuation (not after a letter, a digit or the ". @ / -"
+# of an address): the regex engine jumps from one such character to the next and tries
+# one branch at each word, not all of them.
 _BEFORE_PROMOTION = r"[\s!\"#$%&'()*+,:;<=>?\[\\\]^`{|}~«»“”‘’„¿¡…—–→👉]"
 _PROMOTION_WORDS = (
     r"(?:s(?:ub(?:scribe|s)?|ign up|earch)|follow"
     r"|c(?:lick|heck (?:it |this |me )?out|ontact me)|t(?:ap|ext me)|visit|join|register"
-    r"|look (?:it |me )?up|google|dm|inbox|write to me|add me|hit me up"
-    rf"|m(?:essage me|(?P<mine>y {_OWN_OUTLET})))(?![\w@-]|\.\w)"
+    r"|look (?:it |me )?up|google|dm|inbox|write to me|add me|hit me up|message me"
+    rf"|(?P<mine>my {_OWN_OUTLET}|{_OWN_OUTLET_ABROAD})|{_CALLS_ABROAD})(?![\w@-]|\.\w)"
 )
 _PROMOTION = re.compile(_BEFORE_PROMOTION + _PROMOTION_WORDS)  # searched in " " + text
 _PROMOTION_HINT = re.compile(f"(?:^|{_BEFORE_PROMOTION}){_PROMOTION_WORDS}")
@@ -382,11 +455,11 @@ def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
 
 
 def _folded(text: str) -> str:
-    """``fold_characters(strip_html(text))``, for plain ASCII text in one call: no
-    markup, no entity, and nothing to fold but case (most comments)."""
+    """``fold_characters(strip_html(mark_anchors(text)))``, for plain ASCII text in one
+    call: no markup, no entity, and nothing to fold but case (most comments)."""
     if text.isascii() and "<" not in text and "&" not in text:
         return text.lower()
-    return fold_characters(strip_html(text))
+    return fold_characters(strip_html(mark_anchors(text)))
 
 
 def _may_match(hint: re.Pattern[str], texts: list[str]) -> list[int]:
