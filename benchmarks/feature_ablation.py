@@ -66,7 +66,7 @@ def _no_handles() -> None:
 
 
 def _no_length() -> None:
-    normalize.with_length_word = lambda text, length: text
+    normalize.with_length_words = lambda texts, lengths: list(map(str.strip, texts))
 
 
 def _no_promotion() -> None:
@@ -88,6 +88,7 @@ def _no_known_sources() -> None:
 def _english_promotion() -> None:
     english = normalize._PROMOTION.pattern.replace(f"|{normalize._CALLS_ABROAD}", "")
     english = english.replace(f"|{normalize._OWN_OUTLET_ABROAD}", "")
+    assert normalize._CALLS_ABROAD not in english and normalize._OWN_OUTLET_ABROAD not in english
     normalize._PROMOTION = re.compile(english)
 
 

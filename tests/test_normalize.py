@@ -1,3 +1,5 @@
+import signal
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -6,10 +8,12 @@ from sklearn.base import clone
 
 from winnow import kernels, normalize
 from winnow.normalize import (
+    SMALL_BATCH,
     TextNormalizer,
     deobfuscate,
     fold_characters,
     normalize_text,
+    normalize_texts,
     strip_html,
 )
 
@@ -41,6 +45,31 @@ def test_strip_html_keeps_link_targets_and_line_breaks():
 )
 def test_a_link_under_other_words_is_marked(raw, text):
     assert " ".join(strip_html(normalize.mark_anchors(raw)).split()) == text
+
+
+# Comments of the service's largest size built to make a pattern try every end of the
+# text from every start (which took hours for the first three); the cleaning takes
+# milliseconds, and a regression fails at the alarm instead of holding up the suite.
+BACKTRACKING_BAIT = {
+    "a word of Latin letters, then Cyrillic": "a" * 65_000 + " б",
+    "links never closed": '<a href="' * 7_000,
+    "links with no words": "<a href=x " * 6_500,
+    "tags never closed": "<a" * 32_000,
+}
+
+
+@pytest.mark.parametrize("text", BACKTRACKING_BAIT.values(), ids=BACKTRACKING_BAIT)
+def test_no_comment_makes_the_cleaning_backtrack(text):
+    def give_up(signum, frame):
+        raise TimeoutError("cleaning one comment took over 10 s")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(10)
+    try:
+        assert normalize_text(text) == normalize_texts([text] * SMALL_BATCH)[0]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_fold_characters_undoes_full_width_zero_width_and_mixed_scripts():
@@ -144,6 +173,8 @@ def test_links_say_whether_they_point_to_a_page_and_carry_their_scheme(link, wor
         ("abonniert meinen kanal", "abonniert zzcall meinen kanal zzmine"),
         ("iscriviti al mio canale", "iscriviti zzcall al mio canale zzmine"),
         ("mon avis", "mon avis"),
+        ("minha página nova", "minha página zzmine nova"),
+        ("besucht meine seite", "besucht meine seite zzmine"),
     ],
 )
 def test_handles_own_outlets_and_calls_to_act_are_marked(raw, marked):
@@ -186,7 +217,7 @@ def test_text_normalizer_is_a_stateless_estimator():
 HINT_PIECES = [
     *"adhmortuwsyk0123456789$€£₹@./:()-\t\r\f\v\n \xa0\u3000٣é\x1c\x85\u3001😀\ud800",
     *("dot", "d0t", " . ", "[.", "(.", "www.", "://", ".com", "usd", "dollars", "euro", "pounds"),
-    *("hour", "hr", "day", "week", "month", " h", " d"),
+    *("hour", "hr", "day", "week", "month", " h", " d", "per", "an", "every", "each", "single"),
     *("sub", "dm", "google", "sign up", "check it out", "my ", "vid", "channel", "«", "👉"),
     *("mi ", "ma ", "canal", "chaîne", "suscríbete", "écrivez-moi", "abonnez-vous", "¡", "ü"),
 ]
@@ -216,11 +247,24 @@ def test_hint_pieces_in_any_order_are_flagged_where_a_quick_test_passes(texts):
             assert flag >> bit & 1 or not step.hint.search(text), (step.name, text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", " ", "(", "¡", "\n", "«", "é ", "7 "]),
+    st.from_regex(normalize._PROMOTION_PHRASES, fullmatch=True),
+    st.sampled_from(["", " now", "!", "s", "-x", "é"]),
+)
+def test_the_compiled_scan_flags_every_promotion_phrase(before, phrase, after):
+    text = before + phrase + after
+    flag = kernels.hint_flags([text])[0] >> kernels.HINTS.index("promotion") & 1
+    assert flag or not normalize._PROMOTION_HINT.search(text), text
+
+
 # The shortest texts each quick test passes, at the edges of what the scan looks at.
 HINT_EDGES = [
     *("dot", "d0t", " .", "[.", "<.", "a x y b", "a1", "1a", "ab1", "x@", "a://", "www."),
     *(".co", "$1", "£ 1", "1usd", "dm", "sub", "my vid", "(tap", "¡join", "mi blog", "écris-moi"),
-    *("1 euro", "2 pounds", "3 dollars", "/", " hr", "\u3000hour", " day", " week", " month"),
+    *("1 euro", "2 pounds", "3 dollars", "/h", "/ d", "a\u3000hour", "per hr", "an day"),
+    *("each week", "every month", "a single\nday"),
     *("x123456789x", "1 2 3 4 5", "(555)-0123", "a\tb", "a  b", "a \rb", "\x0bb", "\x0c"),
 ]
 

@@ -405,6 +405,8 @@ HINT_WORDS = (
 WWW, DOT_WORD, D0T_WORD, USD, DOLLARS, EURO, POUNDS, HOUR, HR, DAY, WEEK, MONTH = map(
     _points, HINT_WORDS
 )
+# The words a rate's unit of time follows ("$20 an hour", "£500 every single week").
+PER, AN, A, EVERY, EACH, SINGLE = map(_points, ("per", "an", "a", "every", "each", "single"))
 
 
 @functools.cache
@@ -719,7 +721,7 @@ PHONE_RUN = 9  # a phone number: at least 9 digits, spaces, brackets, dots or da
 
 
 @jit
-def word_hints(points, k, end, before):
+def word_hints(points, start, k, end, before, classes):
     """The hints a word starting at ``points[k]`` may set off: ``www.`` (a link), ``dot``,
     a currency's name, a unit of time after whitespace (a rate)."""
     bits = 0
@@ -731,9 +733,37 @@ def word_hints(points, k, end, before):
         bits |= MONEY
     if written_at(points, k, end, EURO) or written_at(points, k, end, POUNDS):
         bits |= MONEY
-    if before & WS and time_unit(points, k, end):
+    if before & WS and time_unit(points, k, end) and rate_word_before(points, start, k, classes):
         bits |= RATE
     return bits
+
+
+@jit
+def rate_word_before(points, start, k, classes):
+    """Whether the word before the whitespace before ``points[k]`` is one a rate is
+    written with ("per", "an", "a", "every", "each", "single"; or a longer word ending
+    so, which costs no more than a needless look)."""
+    j = k
+    while j > start and kind(points, j - 1, k, classes) & WS:
+        j -= 1
+    per_or_an = ends_with(points, start, j, PER) or ends_with(points, start, j, AN)
+    every = ends_with(points, start, j, EVERY) or ends_with(points, start, j, EACH)
+    a_single = ends_with(points, start, j, A) or ends_with(points, start, j, SINGLE)
+    return per_or_an or every or a_single
+
+
+@jit
+def ends_with(points, start, j, word):
+    """Whether ``word`` (code points) is written just before ``points[j]``."""
+    return j - len(word) >= start and written_at(points, j - len(word), j, word)
+
+
+@jit
+def slash_unit(points, k, end, classes):
+    """Whether a unit of time a rate is paid by follows the ``/`` at ``points[k]``,
+    perhaps after one whitespace: its first letter ("/hr", "/ day", "/wk")."""
+    n = k + 2 if kind(points, k + 1, end, classes) & WS else k + 1
+    return n < end and (points[n] == 104 or points[n] == 100 or points[n] == 119)  # h d w
 
 
 @jit
@@ -752,32 +782,70 @@ def spaced_letters(points, k, end, after, classes):
     return (after | kind(points, k + 3, end, classes)) & WS == 0
 
 
-# The literals every promotion the normaliser marks starts with (``winnow.normalize``'s
-# _PROMOTION): a call to act, or "my " and the first letter of an outlet or of the
-# adjective before it ("my new channel", "my vid"), and their words in other languages.
-PROMOTION_WORDS = (
-    *("sub", "sign up", "search", "follow", "click", "check", "contact me", "tap", "text me"),
-    *("visit", "join", "register", "look", "google", "dm", "inbox", "write to me", "add me"),
-    *("hit me up", "message me", *(f"my {letter}" for letter in "nfolscpbvwm")),
-    *("mi ", "meu ", "mon ", "ma ", "mein", "mio ", "suscr", "inscrev", "se inscreve"),
-    *("iscriv", "abonn", "sigueme", "sígueme", "siganme", "síganme", "me sigam"),
-    *("escribeme", "escríbeme", "ecri", "écri", "schreib mir", "scrivimi"),
+# What every promotion the normaliser marks (``winnow.normalize``'s _PROMOTION) starts
+# with. A call to act is a whole word or phrase, after which no ASCII letter or digit
+# may follow ("sub", "subs" and "subscribe", not "subject"); an own outlet is a prefix
+# ("my channel" also finds "my channels"; "mi c" finds "mi canal").
+PROMOTION_CALLS = (
+    *("sub", "subs", "subscribe", "sign up", "search", "follow", "click", "check out"),
+    *("check it out", "check this out", "check me out", "contact me", "tap", "text me"),
+    *("visit", "join", "register", "look up", "look it up", "look me up", "google", "dm"),
+    *("inbox", "write to me", "add me", "hit me up", "message me"),
+    *(f"suscr{i}b{end}" for i in "ií" for end in ("e", "ete", "anse", "irse")),
+    *("inscreva-se", "inscrevam-se", "se inscreve", "iscriviti", "iscrivetevi"),
+    *("abonnez-vous", "abonne-toi", "abonniert", "abonniere", "me sigam", "schreib mir"),
+    *(f"s{i}g{end}" for i in "ií" for end in ("ueme", "anme")),
+    *("escribeme", "escríbeme", "scrivimi"),
+    *(f"{e}cri{end}-moi" for e in "eé" for end in ("vez", "s")),
+)
+POSSESSIVES = ("mi", "mia", "minha", "meu", "mon", "ma", "mein", "meine", "meinem", "meinen", "mio")
+PROMOTION_OUTLETS = (
+    *(f"my {adjective} " for adjective in ("new", "first", "own", "little", "small", "latest")),
+    *(f"my {outlet}" for outlet in ("channel", "podcast", "page", "profile", "bio", "blog")),
+    *(f"my {outlet}" for outlet in ("vlog", "newsletter", "website", "mixtape", "playlist")),
+    "my vid",
+    *(f"{my} {outlet}" for my in POSSESSIVES for outlet in "cbkps"),  # canal, blog, kanal...
 )
 FIRST_POINTS = 256  # every promotion word starts with a Latin-1 letter ("écrivez-moi")
 
 
 @functools.cache
-def promotion_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:data:`PROMOTION_WORDS` sorted, for :func:`doc_hints`: their code points end to
-    end, where each starts (and the last ends), and for each code point below
-    :data:`FIRST_POINTS` the first word starting with it (-1 for none)."""
-    words = sorted(PROMOTION_WORDS)
+def promotion_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:data:`PROMOTION_CALLS` and :data:`PROMOTION_OUTLETS` in one sorted list, for
+    :func:`promotion_at`: their code points end to end, where each starts (and the last
+    ends), for each code point below :data:`FIRST_POINTS` the first word starting with
+    it (-1 for none), and whether each word must end where a word does."""
+    words = sorted({*PROMOTION_CALLS, *PROMOTION_OUTLETS})
+    if max(ord(word[0]) for word in words) >= FIRST_POINTS:
+        raise ValueError(f"promotion words must start below code point {FIRST_POINTS}")
     flat = np.array([ord(c) for word in words for c in word], np.int64)
     bounds = np.cumsum([0, *map(len, words)]).astype(np.int64)
     first = np.full(FIRST_POINTS, -1, np.int64)
     for i in reversed(range(len(words))):
         first[ord(words[i][0])] = i
-    return flat, bounds, first
+    whole = np.array([word in PROMOTION_CALLS for word in words], np.bool_)
+    return flat, bounds, first, whole
+
+
+@jit
+def promotion_at(points, k, end, classes, promotion):
+    """Whether one of the promotion words starts at ``points[k]``.
+
+    The words are sorted, so the scan stops at the first one that sorts after the text.
+    """
+    flat, bounds, first, whole = promotion
+    w = first[points[k]]
+    while w < len(bounds) - 1 and flat[bounds[w]] == points[k]:
+        length, j = bounds[w + 1] - bounds[w], 1
+        while j < length and k + j < end and points[k + j] == flat[bounds[w] + j]:
+            j += 1
+        if j == length:
+            if not whole[w] or kind(points, k + length, end, classes) & (LOWER | DIGIT) == 0:
+                return True
+        elif k + j < end and flat[bounds[w] + j] > points[k + j]:
+            return False
+        w += 1
+    return False
 
 
 @jit
@@ -789,20 +857,13 @@ def doc_hints(points, start, end, classes, promotion):
     ``promotion`` is :func:`promotion_table`: a promotion word may start wherever no
     ASCII lower-case letter comes before the code point.
     """
-    flat, bounds, first = promotion
+    first = promotion[2]
     bits, run, before, here = 0, 0, 0, kind(points, start, end, classes)
     for k in range(start, end):
         c, after = points[k], kind(points, k + 1, end, classes)
-        if not before & LOWER and not bits & PROMOTION and c < FIRST_POINTS and first[c] >= 0:
-            w = first[c]
-            while w < len(bounds) - 1 and flat[bounds[w]] == c:
-                length, j = bounds[w + 1] - bounds[w], 1
-                while j < length and k + j < end and points[k + j] == flat[bounds[w] + j]:
-                    j += 1
-                if j == length:
-                    bits |= PROMOTION
-                    break
-                w += 1
+        starts = not before & LOWER and not bits & PROMOTION and c < FIRST_POINTS
+        if starts and first[c] >= 0 and promotion_at(points, k, end, classes, promotion):
+            bits |= PROMOTION
         run = run + 1 if here & PHONE_PART else 0
         if run >= PHONE_RUN:  # digits, spaces, brackets, dots, dashes
             bits |= PHONE
@@ -820,10 +881,10 @@ def doc_hints(points, start, end, classes, promotion):
             bits |= LINK  # a dot before a letter, or ://
         elif c == 36 or c == 163 or c == 8364 or c == 8377:  # $ £ € ₹
             bits |= MONEY
-        elif c == 47:  # /
+        elif c == 47 and slash_unit(points, k, end, classes):  # "/hr", "/ day"
             bits |= RATE
         elif here & WORD_START and after & WORD_SECOND:
-            bits |= word_hints(points, k, end, before)
+            bits |= word_hints(points, start, k, end, before, classes)
         before, here = here, after
     return bits
 

@@ -24,11 +24,16 @@ _HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_MARKS}]")
 _CYRILLIC_TO_LATIN = str.maketrans("аеорсхуіјѕԁһкмтвн", "aeopcxyijsdhkmtbh")
 _LEET_TO_LATIN = str.maketrans("0134578@$", "oieastbas")
 
+# No pattern here may try every end of the text from every start: a comment is up to
+# 64 KB, and one written to make a pattern backtrack must not hold the service up. So
+# a tag stops at the next "<", a link's words at the next link, a word at its end.
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_ANCHOR_HREF = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']?([^\"' >]+)[^>]*>", re.IGNORECASE)
-_ANCHOR = re.compile(_ANCHOR_HREF.pattern + r"(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_ANCHOR_HREF = re.compile(r"<a\s[^<>]*?href\s*=\s*[\"']?([^\"'<> ]+)[^<>]*>", re.IGNORECASE)
+_ANCHOR = re.compile(
+    _ANCHOR_HREF.pattern + r"((?:[^<]|<(?!/?a[\s>]))*+)</a\s*>", re.IGNORECASE | re.DOTALL
+)
 _LETTER = re.compile(r"[^\W\d_]")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -61,7 +66,8 @@ _DOT_WORD = re.compile(
     rf"|\s+dot\s+(?=(?:{_TLDS})\b)|(?<=\w) \. (?=(?:{_TLDS})\b)"
 )
 _SPACED_LETTERS = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
-_MIXED_SCRIPT_WORD = re.compile(r"\w*[a-z]\w*[а-яёіјѕԁһ]\w*|\w*[а-яёіјѕԁһ]\w*[a-z]\w*")
+# a word (from its start) that holds a Latin letter and a Cyrillic look-alike
+_MIXED_SCRIPT_WORD = re.compile(r"\b(?=[^\Wa-z]*+[a-z])(?=[^\Wа-яёіјѕԁһ]*+[а-яёіјѕԁһ])\w+")
 _LEET_WORD = re.compile(r"\b(?=[a-z269]*+[0134578])(?=[0-9]*+[a-z][0-9]*+[a-z])[a-z0-9]{4,}\b")
 
 
@@ -77,18 +83,26 @@ def link_patterns(tlds: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 _URL, _LINK_HINT = link_patterns(_TLDS)
 _EMAIL = re.compile(r"\b[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b")
-_HANDLE = re.compile(r"(?<![\w.@])@[a-z0-9_.]{2,}")
+# what every e-mail address holds, from its "@" (most "@" are handles'): a quick test
+_EMAIL_HINT = re.compile(r"@(?<=[\w.+-]@)[\w-]+\.[\w-]")
+_HANDLE = re.compile(r"@(?<![\w.@]@)[a-z0-9_.]{2,}")  # from the "@" the engine can jump to
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
 _MONEY = re.compile(
     r"[$€£₹\d](?:(?<=[$€£₹])\s?\d[\d,.]*(?:[km]\b)?|(?<!\w\d)(?<=\d)[\d,.]*\s?(?:usd|dollars|euros?|pounds)\b)"
 )
+# "per/an/a/every/each (single) hour/day/week/month" or "/hr, /day...", from its first
+# character (a small set the regex engine can jump between)
 _RATE = re.compile(
-    r"\b(?:per|an|a|every|each)\s+(?:single\s+)?(?:hour|hr|day|week|month)\b|/\s?(?:hr|hour|h|day|week|wk)\b"
+    r"[pae/](?:(?:(?<=\bp)er|(?<=\ba)n?|(?<=\be)(?:very|ach))\s+(?:single\s+)?"
+    r"(?:hour|hr|day|week|month)|(?<=/)\s?(?:hr|hour|h|day|week|wk))\b"
 )
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _HOST_SEPARATORS = re.compile(r"[.\-]")
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?")
+_HOST_END = re.compile(r"[:?#]")  # a port, a query or a fragment after a host
 _AFTER_HOST = ".,;:!?)]'\""  # punctuation a link written out in a sentence may end with
+ANCHOR_MARK = " zzanchor "
+_ANCHOR_MARKED = re.compile(ANCHOR_MARK)
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 _CYRILLIC = re.compile(r"[а-яёіјѕԁһ]")
@@ -116,14 +130,28 @@ def mark_anchors(text: str) -> str:
 
 
 def _anchor_words(match: re.Match[str]) -> str:
-    tag, href, words = match.group(0), match.group(1), match.group(2).strip()
-    shown = _SCHEME_AND_WWW.sub("", words).partition("/")[0].lower()
-    if shown == _SCHEME_AND_WWW.sub("", href).partition("/")[0].lower():
-        return tag
-    if words.startswith(("#", "@")) or not _LETTER.search(words):
-        return tag
-    opening = tag.index(">") + 1
-    return f"{tag[:opening]} zzanchor {tag[opening:]}"
+    """The link ``match`` found, with ``zzanchor`` after its opening tag where its
+    words (as a reader sees them) are not its host, a time or a hashtag."""
+    link, href = match.group(0), match.group(1)
+    words = html.unescape(_TAG.sub(" ", match.group(2))).strip()
+    if _host(words) == _host(href) or words.startswith(("#", "@")):
+        return link
+    if not _LETTER.search(words):
+        return link
+    opening = link.index(">") + 1
+    return f"{link[:opening]}{ANCHOR_MARK}{link[opening:]}"
+
+
+def _host(address: str) -> str:
+    """The host an address names, lower-case, without ``www.``, a port or the
+    punctuation of the sentence around it (``HTTPS://WWW.BBC.co.uk:443/x`` gives
+    ``bbc.co.uk``)."""
+    return _bare_host(_SCHEME_AND_WWW.sub("", address.lower()).partition("/")[0])
+
+
+def _bare_host(host: str) -> str:
+    """``host`` without a port, a query or the punctuation of the sentence around it."""
+    return _HOST_END.split(host, 1)[0].rstrip(_AFTER_HOST)
 
 
 def fold_characters(text: str) -> str:
@@ -179,7 +207,7 @@ def _url_words(url: str) -> str:
     """
     host, _, path = _SCHEME_AND_WWW.sub("", url).partition("/")
     words = [part for part in _HOST_SEPARATORS.split(host) if part]
-    name = host.rstrip(_AFTER_HOST)
+    name = _bare_host(host)
     if _is_official(name):
         words.append("zzofficial")
     elif _is_known_source(name):
@@ -219,7 +247,7 @@ _KNOWN_SOURCE_NAMES = (
     "elpais.com elmundo.es rtve.es corriere.it repubblica.it ansa.it nos.nl nrc.nl svt.se "
     "yle.fi nrk.no aljazeera.com abc.net.au smh.com.au cbc.ca theglobeandmail.com "
     "scmp.com japantimes.co.jp nhk.or.jp thehindu.com hindustantimes.com straitstimes.com "
-    "wikipedia.org britannica.com archive.org nature.com science.org sciencedirect.com "
+    "wikipedia.org britannica.com web.archive.org nature.com science.org sciencedirect.com "
     "thelancet.com bmj.com nejm.org jamanetwork.com cell.com pnas.org arxiv.org "
     "cochranelibrary.com un.org unhcr.org unicef.org worldbank.org imf.org oecd.org "
     "wto.org pewresearch.org ifs.org.uk kingsfund.org.uk nao.org.uk rand.org "
@@ -235,8 +263,12 @@ def _is_known_source(host: str) -> bool:
     """Whether a host is, or is under, one of :data:`_KNOWN_SOURCES` (``www.bbc.co.uk``,
     ``en.wikipedia.org``): a citation, which spam imitates with look-alike names but
     cannot link to."""
-    parts = host.split(".")
-    return any(".".join(parts[i:]) in _KNOWN_SOURCES for i in range(len(parts) - 1))
+    dot = host.rfind(".")
+    while dot > 0:  # each ending of two or more labels: "co.uk", "bbc.co.uk"...
+        dot = host.rfind(".", 0, dot)
+        if host[dot + 1 :] in _KNOWN_SOURCES:
+            return True
+    return False
 
 
 _THROUGH_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
@@ -278,7 +310,8 @@ def _mark_contacts(text: str) -> str:
     """E-mail addresses (``zzemail``) and ``@handles``: ``zzreply`` for the one a reply
     opens with (``@colin the lanes close at 7``), ``zzhandle`` for the rest (``dm me on
     ig @cash.queen``), which point readers away from the page."""
-    text = _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", text)
+    if _EMAIL_HINT.search(text):
+        text = _EMAIL.sub(lambda m: f"{m.group(0)} zzemail", text)
     return _HANDLE.sub(_handle_words, text)
 
 
@@ -298,8 +331,8 @@ _OWN_OUTLET = (
 # The same in the languages of Europe's other large news sites: Spanish, Portuguese,
 # French, German and Italian ("mi canal", "abonnez-vous", "escríbeme").
 _OWN_OUTLET_ABROAD = (
-    r"(?:mi|meu|mon|ma|meinen|mein|mio) "
-    r"(?:canal|chaîne|kanal|canale|blog|perfil|profil|página|pagina|page|podcast)"
+    r"(?:mi|mia|minha|meu|mon|ma|meine[mn]?|mein|mio) "
+    r"(?:canal|chaîne|kanal|canale|blog|perfil|profil|página|pagina|page|seite|podcast)"
 )
 _CALLS_ABROAD = (
     r"suscr[ií]b(?:e|ete|anse|irse)|inscrev(?:a|am)-se|se inscreve|iscriv(?:iti|etevi)"
@@ -311,12 +344,13 @@ _CALLS_ABROAD = (
 # of an address): the regex engine jumps from one such character to the next and tries
 # one branch at each word, not all of them.
 _BEFORE_PROMOTION = r"[\s!\"#$%&'()*+,:;<=>?\[\\\]^`{|}~«»“”‘’„¿¡…—–→👉]"
-_PROMOTION_WORDS = (
-    r"(?:s(?:ub(?:scribe|s)?|ign up|earch)|follow"
+_PROMOTION_PHRASES = (
+    r"s(?:ub(?:scribe|s)?|ign up|earch)|follow"
     r"|c(?:lick|heck (?:it |this |me )?out|ontact me)|t(?:ap|ext me)|visit|join|register"
     r"|look (?:it |me )?up|google|dm|inbox|write to me|add me|hit me up|message me"
-    rf"|(?P<mine>my {_OWN_OUTLET}|{_OWN_OUTLET_ABROAD})|{_CALLS_ABROAD})(?![\w@-]|\.\w)"
+    rf"|(?P<mine>my {_OWN_OUTLET}|{_OWN_OUTLET_ABROAD})|{_CALLS_ABROAD}"
 )
+_PROMOTION_WORDS = rf"(?:{_PROMOTION_PHRASES})(?![\w@-]|\.\w)"  # and then no more word
 _PROMOTION = re.compile(_BEFORE_PROMOTION + _PROMOTION_WORDS)  # searched in " " + text
 _PROMOTION_HINT = re.compile(f"(?:^|{_BEFORE_PROMOTION}){_PROMOTION_WORDS}")
 
@@ -343,12 +377,12 @@ _MARK = (
         lambda t: _MONEY.sub(lambda m: f"{m.group(0)} zzmoney", t),
         rescan=False,
     ),
+    # the kernel's scan looks for the words before the unit too: the pattern is its own test
     _Rewrite(
         "rate",
-        re.compile(
-            r"[/hdwm](?:(?<=/)|(?<=\sh)(?:our|r)\b|(?<=\sd)ay\b|(?<=\sw)eek\b|(?<=\sm)onth\b)"
-        ),
+        _RATE,
         lambda t: _RATE.sub(lambda m: f"{m.group(0)} zzrate", t),
+        tested=False,
         rescan=False,
     ),
 )
@@ -356,6 +390,7 @@ _SQUEEZE = _Rewrite(
     "spaces",
     re.compile(r"[ \t\r\f\v](?:(?<=[\t\r\f\v])|[ \t\r\f\v])"),
     lambda t: _SPACES.sub(" ", t),
+    rescan=False,  # the last rewrite: no quick test comes after it
 )
 _PROMOTE = _Rewrite("promotion", _PROMOTION_HINT, mark_promotion, tested=False, rescan=False)
 _CHAIN = (*_DEOBFUSCATE, _PROMOTE, *_MARK, _SQUEEZE)
@@ -386,7 +421,13 @@ def mark_entities(text: str) -> str:
 def normalize_text(text: str) -> str:
     """The full cleaning chain applied to every comment before feature extraction."""
     folded = _folded(text)
-    return with_length_word(_rewrite(_CHAIN, folded).strip(), len(folded.strip()))
+    return with_length_words([_rewrite(_CHAIN, folded)], [_written_length(folded)])[0]
+
+
+def _written_length(folded: str) -> int:
+    """The length of a comment cleaned by :func:`_folded`, without the marks of
+    :func:`mark_anchors`: as written, like the markers added later."""
+    return len(folded.strip()) - len(ANCHOR_MARK) * folded.count(ANCHOR_MARK)
 
 
 # A comment's length in characters, in doubling bands: under 10, 10-19, 20-39, ... 320+.
@@ -394,18 +435,27 @@ LENGTH_EDGES = (10, 20, 40, 80, 160, 320)
 LENGTH_WORDS = tuple(f"zzlen{edge}" for edge in (0, *LENGTH_EDGES))
 
 
-def with_length_word(text: str, length: int) -> str:
-    """``text`` with a word naming its length band (``zzlen40``), unless it is empty.
+def with_length_words(texts: list[str], lengths: list[int]) -> list[str]:
+    """Each text stripped, with a word naming its length band (``zzlen40``) unless it
+    is empty.
 
     TF-IDF rows have unit length, so a one-line comment puts all its weight on its
     few words and "FREE SPEECH lol ok" read as spam as a whole sentence about free
     money would; the band lets the model learn how often comments of each length
     are spam (characters, not words: Chinese and Japanese have no spaces to count).
     """
-    if not text:
-        return text
-    band = min((length // LENGTH_EDGES[0]).bit_length(), len(LENGTH_EDGES))
-    return f"{text} {LENGTH_WORDS[band]}"
+    words, longest = _LENGTH_WORD_OF, LENGTH_WORDS[-1]
+    return [
+        f"{text} {words[length] if length < len(words) else longest}" if text else text
+        for text, length in zip(map(str.strip, texts), lengths, strict=True)
+    ]
+
+
+def _length_word(length: int) -> str:
+    return LENGTH_WORDS[min((length // LENGTH_EDGES[0]).bit_length(), len(LENGTH_EDGES))]
+
+
+_LENGTH_WORD_OF = tuple(map(_length_word, range(LENGTH_EDGES[-1])))  # a look-up, per length
 
 
 # Below this many texts, testing each text for each rewrite beats scanning the joined batch.
@@ -420,6 +470,8 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
         return [normalize_text(text) for text in texts]
     cleaned = [_folded(text) for text in texts]
     lengths = [len(text.strip()) for text in cleaned]
+    for i in _may_match(_ANCHOR_MARKED, cleaned):
+        lengths[i] = _written_length(cleaned[i])
     kernels = compiled_kernels()
     if kernels is None:
         for step in _CHAIN:
@@ -427,10 +479,7 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
                 cleaned[i] = step.apply(cleaned[i])
     else:
         _rewrite_flagged(cleaned, kernels)
-    return [
-        with_length_word(text.strip(), length)
-        for text, length in zip(cleaned, lengths, strict=True)
-    ]
+    return with_length_words(cleaned, lengths)
 
 
 def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
