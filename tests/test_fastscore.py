@@ -111,7 +111,7 @@ def unguarded(text: str) -> str:
     folded = text = normalize.fold_characters(normalize.strip_html(normalize.mark_anchors(text)))
     for step in normalize._CHAIN:
         text = step.apply(text)
-    return normalize.with_length_words([text], [len(folded.strip())])[0]
+    return normalize.with_length_words([text], [normalize._written_length(folded)])[0]
 
 
 def test_normalisation_fast_paths_change_nothing(texts):
