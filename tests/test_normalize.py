@@ -48,13 +48,15 @@ def test_a_link_under_other_words_is_marked(raw, text):
 
 
 # Comments of the service's largest size built to make a pattern try every end of the
-# text from every start (which took hours for the first three); the cleaning takes
+# text from every start (which took hours for the first three and the fifth); the cleaning takes
 # milliseconds, and a regression fails at the alarm instead of holding up the suite.
 BACKTRACKING_BAIT = {
     "a word of Latin letters, then Cyrillic": "a" * 65_000 + " б",
     "links never closed": '<a href="' * 7_000,
     "links with no words": "<a href=x " * 6_500,
     "tags never closed": "<a" * 32_000,
+    "one link tag of many hrefs": "<a " + "href=x" * 10_900,
+    "one link tag never closed": "<a href=" + "x" * 65_000,
 }
 
 
@@ -195,6 +197,8 @@ def test_handles_own_outlets_and_calls_to_act_are_marked(raw, marked):
         ("招聘兼职刷单，在家用手机就能做，日结工资200-800元", "zzlen20"),
         # the comment as written: markers added on the way do not lengthen it
         ("x.com", "zzlen0"),
+        ('<a href="https://p.example">cheap plumber</a>', "zzlen20"),  # marks do not count
+        ("a zzanchor b", "zzlen10"),  # nor does a reader's word that looks like one
     ],
 )
 def test_every_comment_ends_with_its_length_band(text, word):

@@ -28,9 +28,10 @@ _LEET_TO_LATIN = str.maketrans("0134578@$", "oieastbas")
 # 64 KB, and one written to make a pattern backtrack must not hold the service up. So
 # a tag stops at the next "<", a link's words at the next link, a word at its end.
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_ANCHOR_HREF = re.compile(r"<a\s[^<>]*?href\s*=\s*[\"']?([^\"'<> ]+)[^<>]*>", re.IGNORECASE)
+_ANCHOR_TAG = re.compile(r"<a\s[^<>]*+>", re.IGNORECASE)  # then its href, within it
+_HREF = re.compile(r"href\s*=\s*[\"']?([^\"'<> ]+)", re.IGNORECASE)
 _ANCHOR = re.compile(
-    _ANCHOR_HREF.pattern + r"((?:[^<]|<(?!/?a[\s>]))*+)</a\s*>", re.IGNORECASE | re.DOTALL
+    _ANCHOR_TAG.pattern + r"((?:[^<]|<(?!/?a[\s>]))*+)</a\s*>", re.IGNORECASE | re.DOTALL
 )
 _LETTER = re.compile(r"[^\W\d_]")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -114,9 +115,15 @@ def strip_html(text: str) -> str:
     if "<" not in text:
         return html.unescape(text)
     text = _BR.sub("\n", text)
-    text = _ANCHOR_HREF.sub(lambda m: f" {m.group(1)} ", text)
+    text = _ANCHOR_TAG.sub(_link_target, text)
     text = _TAG.sub(" ", text)
     return html.unescape(text)
+
+
+def _link_target(match: re.Match[str]) -> str:
+    """A link's opening tag as its address (or as a space, like any tag, without one)."""
+    href = _HREF.search(match.group(0))
+    return f" {href.group(1)} " if href else " "
 
 
 def mark_anchors(text: str) -> str:
@@ -132,9 +139,9 @@ def mark_anchors(text: str) -> str:
 def _anchor_words(match: re.Match[str]) -> str:
     """The link ``match`` found, with ``zzanchor`` after its opening tag where its
     words (as a reader sees them) are not its host, a time or a hashtag."""
-    link, href = match.group(0), match.group(1)
-    words = html.unescape(_TAG.sub(" ", match.group(2))).strip()
-    if _host(words) == _host(href) or words.startswith(("#", "@")):
+    link, href = match.group(0), _HREF.search(match.group(0))
+    words = html.unescape(_TAG.sub(" ", match.group(1))).strip()
+    if href is None or _host(words) == _host(href.group(1)) or words.startswith(("#", "@")):
         return link
     if not _LETTER.search(words):
         return link
@@ -421,13 +428,15 @@ def mark_entities(text: str) -> str:
 def normalize_text(text: str) -> str:
     """The full cleaning chain applied to every comment before feature extraction."""
     folded = _folded(text)
-    return with_length_words([_rewrite(_CHAIN, folded)], [_written_length(folded)])[0]
+    return with_length_words([_rewrite(_CHAIN, folded)], [_written_length(text, folded)])[0]
 
 
-def _written_length(folded: str) -> int:
-    """The length of a comment cleaned by :func:`_folded`, without the marks of
+def _written_length(text: str, folded: str) -> int:
+    """The length of ``text`` cleaned by :func:`_folded`, without the marks of
     :func:`mark_anchors`: as written, like the markers added later."""
-    return len(folded.strip()) - len(ANCHOR_MARK) * folded.count(ANCHOR_MARK)
+    if "<" not in text or ANCHOR_MARK not in folded:
+        return len(folded.strip())
+    return len(fold_characters(strip_html(text)).strip())
 
 
 # A comment's length in characters, in doubling bands: under 10, 10-19, 20-39, ... 320+.
@@ -471,7 +480,7 @@ def normalize_texts(texts: Iterable[str]) -> list[str]:
     cleaned = [_folded(text) for text in texts]
     lengths = [len(text.strip()) for text in cleaned]
     for i in _may_match(_ANCHOR_MARKED, cleaned):
-        lengths[i] = _written_length(cleaned[i])
+        lengths[i] = _written_length(texts[i], cleaned[i])
     kernels = compiled_kernels()
     if kernels is None:
         for step in _CHAIN:
