@@ -33,9 +33,7 @@ from winnow.compiled import compiled_kernels
 WORD_TOKEN_PATTERN = r"(?u)[$€£₹]?\b\w[\w'.,]*\w\b|[$€£₹]\d+"
 # Token patterns whose tokens never hold whitespace and whose assertions (``\b``)
 # treat whitespace like the ends of a string: a document's tokens are then its
-# words' tokens, and tokenising each distinct word of a batch once is enough. Both
-# find a word of two or more letters and digits (``str.isalnum``, which holds for
-# exactly the characters ``\w`` matches but "_") as one token.
+# words' tokens, and tokenising each distinct word of a batch once is enough.
 WORD_LOCAL_PATTERNS = frozenset({WORD_TOKEN_PATTERN, r"(?u)\b\w\w+\b"})
 FEW_DOCS = 16  # below this many documents, tokenising each beats sharing distinct words
 KEY_BITS = 63  # packed keys stay below 2**63: no overflow, no sign trouble
@@ -219,10 +217,7 @@ def token_stream(
         tokens = list(chain.from_iterable(per_doc))
         lengths = np.fromiter(map(len, per_doc), np.int64, len(per_doc))
         return tokens, np.arange(len(tokens)), lengths
-    # a word of two or more word characters is one token under either pattern (most
-    # words): no scan for it
-    findall = pattern.findall
-    per_word = [[w] if len(w) > 1 and w.isalnum() else findall(w) for w in words.distinct]
+    per_word = [pattern.findall(word) for word in words.distinct]
     sizes = np.fromiter(map(len, per_word), np.int64, len(per_word))
     lengths = np.bincount(words.doc_of_each(), sizes[words.ids], len(words.per_doc))
     tokens = list(chain.from_iterable(per_word))

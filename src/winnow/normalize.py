@@ -31,7 +31,7 @@ _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _ANCHOR_TAG = re.compile(r"<a\s[^<>]*+>", re.IGNORECASE)  # then its href, within it
 _HREF = re.compile(r"href\s*=\s*[\"']?([^\"'<> ]+)", re.IGNORECASE)
 _ANCHOR = re.compile(
-    _ANCHOR_TAG.pattern + r"((?:[^<]|<(?!/?a[\s>]))*+)</a\s*>", re.IGNORECASE | re.DOTALL
+    f"({_ANCHOR_TAG.pattern})" + r"((?:[^<]|<(?!/?a[\s>]))*+)</a\s*>", re.IGNORECASE | re.DOTALL
 )
 _LETTER = re.compile(r"[^\W\d_]")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -139,14 +139,13 @@ def mark_anchors(text: str) -> str:
 def _anchor_words(match: re.Match[str]) -> str:
     """The link ``match`` found, with ``zzanchor`` after its opening tag where its
     words (as a reader sees them) are not its host, a time or a hashtag."""
-    link, href = match.group(0), _HREF.search(match.group(0))
-    words = html.unescape(_TAG.sub(" ", match.group(1))).strip()
+    link, opening, href = match.group(0), match.group(1), _HREF.search(match.group(1))
+    words = html.unescape(_TAG.sub(" ", match.group(2))).strip()
     if href is None or _host(words) == _host(href.group(1)) or words.startswith(("#", "@")):
         return link
     if not _LETTER.search(words):
         return link
-    opening = link.index(">") + 1
-    return f"{link[:opening]}{ANCHOR_MARK}{link[opening:]}"
+    return f"{opening}{ANCHOR_MARK}{link[len(opening) :]}"
 
 
 def _host(address: str) -> str:
@@ -194,6 +193,10 @@ class _Rewrite:
     apply: Callable[[str], str]
     tested: bool = True
     rescan: bool = True
+
+    def applied(self, text: str) -> str:
+        """``text`` rewritten, or as it is where the quick test shows it cannot change."""
+        return self.apply(text) if not self.tested or self.hint.search(text) else text
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -405,8 +408,7 @@ _CHAIN = (*_DEOBFUSCATE, _PROMOTE, *_MARK, _SQUEEZE)
 
 def _rewrite(steps: tuple[_Rewrite, ...], text: str) -> str:
     for step in steps:
-        if not step.tested or step.hint.search(text):
-            text = step.apply(text)
+        text = step.applied(text)
     return text
 
 
@@ -504,10 +506,9 @@ def _rewrite_flagged(cleaned: list[str], kernels: Any) -> None:
         bit, changed = kernels.HINTS.index(step.name), []
         for i in np.flatnonzero(flags >> bit & 1).tolist():
             text = cleaned[i]
-            if not step.tested or step.hint.search(text):
-                cleaned[i] = step.apply(text)
-                if step.rescan and cleaned[i] != text:
-                    changed.append(i)
+            cleaned[i] = step.applied(text)
+            if step.rescan and cleaned[i] != text:
+                changed.append(i)
         if changed:
             flags[changed] = kernels.hint_flags([cleaned[i] for i in changed])
 
